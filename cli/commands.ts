@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+
+/** Each subcommand lives in the folder that owns it and registers itself here. */
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: RegisterCommand[] = [];

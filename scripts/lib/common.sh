@@ -1,0 +1,68 @@
+# Shared by scripts/setup, scripts/test and scripts/start. Sourced, not run.
+# Installs only from the registries the project may use: npm, Debian, the Go module proxy.
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cache_dir="${TOOLFORGE_TRACING_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/toolforge-tracing}"
+tools_bin="$cache_dir/bin"
+export PATH="$tools_bin:$PATH"
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
+
+require_node() {
+  command -v node >/dev/null || die "Node.js is not installed (need >= 20); on Debian: apt-get install nodejs npm"
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  [ "$major" -ge 20 ] || die "Node.js $(node --version) is too old: need >= 20"
+}
+
+# npm ci when the lock file changed since the last install (or nothing is installed).
+ensure_npm_packages() {
+  require_node
+  local stamp="$repo_root/node_modules/.toolforge-tracing-lock"
+  if [ -f "$stamp" ] && cmp -s "$stamp" "$repo_root/package-lock.json"; then return 0; fi
+  say "installing npm packages (npm ci)"
+  (cd "$repo_root" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
+  cp "$repo_root/package-lock.json" "$stamp"
+}
+
+# Debian packages the real-component tests need. As root they are installed; otherwise
+# the missing ones are named and the run stops.
+debian_test_packages=(mariadb-server redis-server prometheus bpftrace php-cli php-mysql python3 python3-pymysql python3-redis curl iproute2 util-linux openssl)
+
+ensure_debian_packages() {
+  local missing=()
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    die "missing Debian packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})"
+  fi
+  say "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2 || die "apt-get update failed"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
+  # The packaged services must not run on their default ports: tests start their own.
+  local svc
+  for svc in mariadb redis-server prometheus prometheus-node-exporter; do
+    systemctl stop "$svc" >/dev/null 2>&1 || service "$svc" stop >/dev/null 2>&1 || true
+  done
+}
+
+require_go() {
+  command -v go >/dev/null || { [ -x /usr/local/go/bin/go ] && export PATH="/usr/local/go/bin:$PATH"; }
+  command -v go >/dev/null || die "Go is not installed: it is needed to build $1 from the Go module proxy (Debian: apt-get install golang)"
+}
+
+# Helm, pinned, built from the Go module proxy into the cache (unless one is on PATH).
+helm_version="v3.19.0"
+ensure_helm() {
+  if command -v helm >/dev/null; then return 0; fi
+  require_go helm
+  say "building helm $helm_version from the Go module proxy into $tools_bin (once)"
+  mkdir -p "$tools_bin"
+  GOBIN="$tools_bin" GOFLAGS=-mod=mod go install "helm.sh/helm/v3/cmd/helm@$helm_version" >&2 \
+    || die "go install helm.sh/helm/v3/cmd/helm@$helm_version failed"
+}
