@@ -1,0 +1,81 @@
+import { isIP } from 'node:net';
+import { domainToASCII } from 'node:url';
+
+/** A destination host reduced to the form the rules match: lowercase, no port, no brackets, no trailing dot. */
+export interface ParsedHost {
+  name: string;
+  port?: number;
+  /** 4 or 6 when the host is an IP literal (IPv4-mapped IPv6 is reported as its IPv4 address). */
+  ipVersion?: 4 | 6;
+}
+
+const CLEAN_NAME = /^[a-z0-9_](?:[a-z0-9_.-]{0,251}[a-z0-9_])?$/;
+const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+const PORT = /^[0-9]{1,5}$/;
+const MAPPED_IPV4 = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/;
+const MAX_INPUT = 1024;
+
+/** Parses what a client knew as the host (`name`, `name:port`, `[v6]:port`, bare v6, `user@name`); undefined when it is not a host. */
+export function parseHost(raw: unknown): ParsedHost | undefined {
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_INPUT) return undefined;
+  // The common case (a clean lowercase name from a URL) costs one regex test.
+  if (CLEAN_NAME.test(raw) && !raw.includes('..')) return nameOrIp(raw, undefined);
+
+  let text = raw.trim();
+  const at = text.lastIndexOf('@');
+  if (at >= 0) text = text.slice(at + 1);
+  let port: number | undefined;
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close < 0) return undefined;
+    const after = text.slice(close + 1);
+    if (after !== '') {
+      if (!after.startsWith(':')) return undefined;
+      port = parsePort(after.slice(1));
+      if (port === undefined) return undefined;
+    }
+    return ipv6(text.slice(1, close), port);
+  }
+  const firstColon = text.indexOf(':');
+  if (firstColon >= 0) {
+    if (text.indexOf(':', firstColon + 1) >= 0) return ipv6(text, undefined);
+    port = parsePort(text.slice(firstColon + 1));
+    if (port === undefined) return undefined;
+    text = text.slice(0, firstColon);
+  }
+  text = text.toLowerCase();
+  if (text.endsWith('.')) text = text.slice(0, -1);
+  if (text === '') return undefined;
+  if (!CLEAN_NAME.test(text)) {
+    // Internationalized names arrive as Unicode in Host headers; the rules speak punycode.
+    if (/^[\x00-\x7f]*$/.test(text)) return undefined;
+    text = domainToASCII(text);
+    if (text === '' || !CLEAN_NAME.test(text)) return undefined;
+  }
+  if (!text.split('.').every((label) => LABEL.test(label))) return undefined;
+  return nameOrIp(text, port);
+}
+
+function nameOrIp(name: string, port: number | undefined): ParsedHost {
+  const version = isIP(name);
+  const parsed: ParsedHost = version === 4 ? { name, ipVersion: 4 } : { name };
+  if (port !== undefined) parsed.port = port;
+  return parsed;
+}
+
+function ipv6(text: string, port: number | undefined): ParsedHost | undefined {
+  // A zone index (fe80::1%eth0) names a local interface, not a destination.
+  const address = text.split('%', 1)[0]!.toLowerCase();
+  if (isIP(address) !== 6) return undefined;
+  const mapped = MAPPED_IPV4.exec(address);
+  const parsed: ParsedHost =
+    mapped && isIP(mapped[1]!) === 4 ? { name: mapped[1]!, ipVersion: 4 } : { name: address, ipVersion: 6 };
+  if (port !== undefined) parsed.port = port;
+  return parsed;
+}
+
+function parsePort(text: string): number | undefined {
+  if (!PORT.test(text)) return undefined;
+  const port = Number(text);
+  return port <= 65535 ? port : undefined;
+}

@@ -1,0 +1,49 @@
+/**
+ * Graph node names of everything that is not a tool. Each contains ':', a character a tool
+ * name (a DNS label) can never contain, so a shared service can never be mistaken for a tool.
+ * Form: `<realm>:<name>`; the realm says who runs it.
+ */
+export const NODES = {
+  toolsdb: 'toolforge:toolsdb',
+  redis: 'toolforge:redis',
+  elasticsearch: 'toolforge:elasticsearch',
+  opensearch: 'toolforge:opensearch',
+  toolforgeApi: 'toolforge:api',
+  mail: 'toolforge:mail',
+  registry: 'toolforge:registry',
+  nfs: 'toolforge:nfs',
+  frontProxy: 'toolforge:front-proxy',
+  kubernetesApi: 'toolforge:k8s-api',
+  kubernetesService: 'toolforge:k8s-service',
+  wikiReplicas: 'wmcs:wiki-replicas',
+  objectStorage: 'wmcs:object-storage',
+  webProxy: 'wmcs:web-proxy',
+  dumps: 'wmcs:dumps',
+  projectNfs: 'wmcs:project-nfs',
+  wmcsOther: 'wmcs:other',
+  mediawiki: 'wikimedia:mediawiki',
+  wikidataQuery: 'wikimedia:wdqs',
+  eventStreams: 'wikimedia:eventstreams',
+  upload: 'wikimedia:upload',
+  wikimediaDumps: 'wikimedia:dumps',
+  internet: 'external:internet',
+  publicIp: 'external:ip',
+  loopback: 'local:loopback',
+  privateIp: 'local:private-ip',
+  unqualified: 'local:unqualified',
+  unknown: 'unknown:destination',
+} as const;
+
+export const CLOUD_VPS_REALM = 'cloudvps:';
+
+/** The node of a Cloud VPS project (its VMs, services and web-facing tools of another Toolforge). */
+export function cloudVpsProjectNode(project: string): string {
+  return CLOUD_VPS_REALM + project;
+}
+
+/** True for names of the reserved form: they contain ':' and nothing a span attribute would mangle. */
+export function isReservedNodeName(name: unknown): name is string {
+  return typeof name === 'string' && RESERVED.test(name);
+}
+
+const RESERVED = /^[a-z0-9][a-z0-9._-]*:[a-z0-9][a-z0-9._/-]*$/;
