@@ -66,3 +66,34 @@ ensure_helm() {
   GOBIN="$tools_bin" GOFLAGS=-mod=mod go install "helm.sh/helm/v3/cmd/helm@$helm_version" >&2 \
     || die "go install helm.sh/helm/v3/cmd/helm@$helm_version failed"
 }
+
+# The OpenTelemetry Collector with exactly the components of collector-config/builder.yaml,
+# built once with the official builder from the Go module proxy into a cache folder keyed by
+# the manifest's hash, and linked as $tools_bin/otelcol-toolforge. An otelcol-toolforge found
+# on PATH elsewhere is used as it is.
+otelcol_builder_version="v0.158.0"
+ensure_otelcol() {
+  local found
+  found="$(command -v otelcol-toolforge || true)"
+  if [ -n "$found" ] && [ "$found" != "$tools_bin/otelcol-toolforge" ]; then return 0; fi
+  local manifest="$repo_root/collector-config/builder.yaml"
+  [ -f "$manifest" ] || die "collector builder manifest missing: $manifest"
+  local hash dir log
+  hash="$(sha256sum "$manifest" | cut -c1-16)"
+  dir="$cache_dir/otelcol-$hash"
+  log="$dir/build.log"
+  mkdir -p "$dir" "$tools_bin"
+  (
+    flock 9
+    [ -x "$dir/build/otelcol-toolforge" ] && exit 0
+    require_go "the OpenTelemetry Collector"
+    say "building the OpenTelemetry Collector (builder $otelcol_builder_version) into $dir (once; 10-25 min on 2 cores; log: $log)"
+    local start=$SECONDS
+    {
+      GOBIN="$dir" GOFLAGS=-mod=mod go install "go.opentelemetry.io/collector/cmd/builder@$otelcol_builder_version" &&
+        (cd "$dir" && GOFLAGS=-mod=mod "$dir/builder" --config "$manifest")
+    } >"$log" 2>&1 || die "building the OpenTelemetry Collector failed; last lines of $log: $(tail -n 20 "$log")"
+    say "collector built in $((SECONDS - start)) s"
+  ) 9>"$dir.lock" || exit 1
+  ln -sfn "$dir/build/otelcol-toolforge" "$tools_bin/otelcol-toolforge"
+}
