@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { registerWebhookCommand } from '../webhook/command.js';
 
 /** Each subcommand lives in the folder that owns it and registers itself here. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerWebhookCommand];

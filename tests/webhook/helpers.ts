@@ -1,0 +1,132 @@
+/** Runs the real webhook CLI over real TLS and talks to it like the API server does. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request, Agent } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fjp from 'fast-json-patch';
+import { selfSignedTls, type TlsMaterial } from '../../webhook/tls.js';
+
+const repoRoot = new URL('../../', import.meta.url).pathname;
+
+export interface RunningWebhook {
+  url: string;
+  ca: string;
+  dir: string;
+  certFile: string;
+  keyFile: string;
+  child: ChildProcess;
+  stderr: () => string;
+  stop: () => Promise<number | null>;
+}
+
+export async function writeTls(dir: string, tls: TlsMaterial): Promise<void> {
+  await writeFile(join(dir, 'tls.crt.tmp'), tls.cert);
+  await writeFile(join(dir, 'tls.key.tmp'), tls.key);
+  // Rename, as cert-manager's atomic writer does, so a poll never sees half a file.
+  const { rename } = await import('node:fs/promises');
+  await rename(join(dir, 'tls.key.tmp'), join(dir, 'tls.key'));
+  await rename(join(dir, 'tls.crt.tmp'), join(dir, 'tls.crt'));
+}
+
+/** Spawns `toolforge-tracing webhook` (from source) with a fresh certificate; resolves once it listens. */
+export async function startWebhook(opts: { config?: string; args?: string[] } = {}): Promise<RunningWebhook> {
+  const dir = await mkdtemp(join(tmpdir(), 'tt-webhook-test-'));
+  const tls = await selfSignedTls(['localhost', '127.0.0.1']);
+  await writeTls(dir, tls);
+  const certFile = join(dir, 'tls.crt');
+  const keyFile = join(dir, 'tls.key');
+  const args = ['--import', 'tsx', 'cli/main.ts', 'webhook', '--port', '0', '--tls-cert', certFile, '--tls-key', keyFile];
+  if (opts.config !== undefined) {
+    const configFile = join(dir, 'config.yaml');
+    await writeFile(configFile, opts.config);
+    args.push('--config', configFile);
+  }
+  args.push(...(opts.args ?? []));
+  // Never the in-cluster config of whatever machine runs the tests.
+  const env = { ...process.env };
+  delete env.KUBERNETES_SERVICE_HOST;
+  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`webhook did not start within 60 s; stderr:\n${err}`)), 60_000);
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (https:\/\/\S+)\/mutate/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`webhook exited with ${code} before listening; stderr:\n${err}`));
+    });
+  });
+  const stop = async () => {
+    if (child.exitCode !== null) return child.exitCode;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const code = await exited;
+    clearTimeout(timer);
+    await rm(dir, { recursive: true, force: true });
+    return code;
+  };
+  return { url, ca: tls.cert, dir, certFile, keyFile, child, stderr: () => err, stop };
+}
+
+export interface HttpResult {
+  status: number;
+  text: string;
+  json: () => any;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+const agents = new Map<string, Agent>();
+const agentFor = (ca: string) => {
+  let a = agents.get(ca);
+  if (a === undefined) agents.set(ca, (a = new Agent({ ca, keepAlive: true, servername: 'localhost' })));
+  return a;
+};
+export const closeAgents = () => {
+  for (const a of agents.values()) a.destroy();
+  agents.clear();
+};
+
+/** An HTTPS request that trusts only the test's certificate. */
+export function call(
+  url: string,
+  ca: string,
+  init: { method?: string; body?: string | Buffer; headers?: Record<string, string> } = {},
+): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: init.method ?? 'GET', agent: agentFor(ca), headers: init.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, text, json: () => JSON.parse(text), headers: res.headers });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+export const postReview = (w: { url: string; ca: string }, review: unknown) =>
+  call(`${w.url}/mutate`, w.ca, { method: 'POST', body: JSON.stringify(review), headers: { 'content-type': 'application/json' } });
+
+/** Decodes the response's JSONPatch (empty when none). */
+export function patchOf(response: { response: { patch?: string; patchType?: string } }): fjp.Operation[] {
+  const { patch } = response.response;
+  return patch === undefined ? [] : (JSON.parse(Buffer.from(patch, 'base64').toString('utf8')) as fjp.Operation[]);
+}
+
+/** Applies a patch with a real RFC 6902 implementation, validating every operation. */
+export function applyPatch<T>(doc: T, ops: fjp.Operation[]): T {
+  return fjp.applyPatch(structuredClone(doc), ops, true, false).newDocument;
+}

@@ -1,0 +1,181 @@
+/**
+ * Pure: from a policy decision to RFC 6902 JSONPatch operations. Every name we add
+ * is checked against what the pod already has, so the patched pod stays valid.
+ */
+import type { V1Container, V1EnvVar, V1Pod, V1SecurityContext, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { WebhookConfig } from './config.js';
+import { workloadKind } from './identity.js';
+import {
+  hostIpEnv,
+  imagePreloadDir,
+  initContainerName,
+  injectedAnnotation,
+  mountPath,
+  nodeNameEnv,
+  podNameEnv,
+  preloadFile,
+  profileEnv,
+  skippedContainersAnnotation,
+  volumeName,
+} from './names.js';
+import type { Decision, SkippedContainer } from './policy.js';
+
+export interface PatchOp {
+  op: 'add' | 'replace';
+  path: string;
+  value: unknown;
+}
+
+/** RFC 6901 escaping of one path segment. */
+const pointer = (segment: string): string => segment.replaceAll('~', '~0').replaceAll('/', '~1');
+
+/** `base`, else `base-2`, `base-3`, ... : the first not in `taken`. */
+export function freeName(base: string, taken: ReadonlySet<string>): string {
+  if (!taken.has(base)) return base;
+  for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
+}
+
+/** Env vars the webhook owns: any value the pod had for them is replaced. */
+const ownedEnv = [
+  podNameEnv,
+  nodeNameEnv,
+  hostIpEnv,
+  'OTEL_SERVICE_NAME',
+  'OTEL_RESOURCE_ATTRIBUTES',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_PROTOCOL',
+  profileEnv,
+];
+
+export const skippedAnnotationValue = (skipped: SkippedContainer[]): string =>
+  skipped.map((s) => `${s.container}=${s.reason}`).join(',');
+
+function annotationOps(pod: V1Pod, wanted: Record<string, string>): PatchOp[] {
+  const existing = pod.metadata?.annotations;
+  const changed = Object.entries(wanted).filter(([k, v]) => existing?.[k] !== v);
+  if (changed.length === 0) return [];
+  if (pod.metadata === undefined) return [{ op: 'add', path: '/metadata', value: { annotations: wanted } }];
+  if (existing === undefined) return [{ op: 'add', path: '/metadata/annotations', value: wanted }];
+  return changed.map(([k, v]) => ({ op: 'add', path: `/metadata/annotations/${pointer(k)}`, value: v }));
+}
+
+/** Appends to an array field, creating it when absent. */
+function appendOp(base: string, field: string, current: unknown[] | undefined, item: unknown): PatchOp {
+  return current === undefined ? { op: 'add', path: `${base}/${field}`, value: [item] } : { op: 'add', path: `${base}/${field}/-`, value: item };
+}
+
+function initContainer(pod: V1Pod, name: string, volume: string, config: WebhookConfig): V1Container {
+  const podUser = pod.spec?.securityContext?.runAsUser;
+  const securityContext: V1SecurityContext = {
+    // Inherit the tool's uid from the pod; only a pod without one (or root) gets ours.
+    ...(typeof podUser === 'number' && podUser > 0 ? {} : { runAsUser: config.injection.fallbackRunAsUser }),
+    runAsNonRoot: true,
+    privileged: false,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+  return {
+    name,
+    image: config.injection.image,
+    imagePullPolicy: config.injection.imagePullPolicy,
+    command: ['cp', '-R', `${imagePreloadDir}/.`, `${mountPath}/`],
+    volumeMounts: [{ name: volume, mountPath }],
+    resources: { requests: { ...config.injection.resources.requests }, limits: { ...config.injection.resources.limits } },
+    securityContext,
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+  };
+}
+
+function resourceAttributes(decision: Extract<Decision, { action: 'inject' }>, container: string, previous: string | undefined): string {
+  const kind = workloadKind(decision.pod);
+  const ours: [string, string][] = [
+    ['toolforge.tool', decision.tool],
+    ['k8s.namespace.name', decision.namespace],
+    ['k8s.pod.name', `$(${podNameEnv})`],
+    ['k8s.container.name', container],
+    ['k8s.node.name', `$(${nodeNameEnv})`],
+    ...(kind === undefined ? [] : [['toolforge.workload.kind', kind] as [string, string]]),
+  ];
+  const ourKeys = new Set(ours.map(([k]) => k));
+  // The tool's own extra attributes survive; ours win on identity keys.
+  const theirs = (previous ?? '')
+    .split(',')
+    .map((pair) => pair.trim())
+    .filter((pair) => pair.includes('=') && !ourKeys.has(pair.slice(0, pair.indexOf('=')).trim()));
+  return [...ours.map(([k, v]) => `${k}=${v}`), ...theirs].join(',');
+}
+
+function nodeOptions(previous: string | undefined, requireFlag: string): string {
+  const prev = (previous ?? '').trim();
+  if (prev === '') return requireFlag;
+  if (prev.includes(requireFlag)) return prev;
+  // Ours first, so the preload is loaded before anything the tool requires.
+  return `${requireFlag} ${prev}`;
+}
+
+function containerEnv(
+  decision: Extract<Decision, { action: 'inject' }>,
+  container: V1Container,
+  path: string,
+  config: WebhookConfig,
+): V1EnvVar[] {
+  const existing = container.env ?? [];
+  const has = (name: string) => existing.some((e) => e.name === name);
+  const previousAttributes = existing.findLast((e) => e.name === 'OTEL_RESOURCE_ATTRIBUTES')?.value;
+  const requireFlag = `--require ${path}/${preloadFile}`;
+  const lastNodeOptions = existing.findLastIndex((e) => e.name === 'NODE_OPTIONS');
+
+  const kept = existing
+    .map((e, i) => (i === lastNodeOptions ? { name: 'NODE_OPTIONS', value: nodeOptions(e.value, requireFlag) } : e))
+    .filter((e) => !ownedEnv.includes(e.name));
+  if (lastNodeOptions === -1) kept.push({ name: 'NODE_OPTIONS', value: requireFlag });
+
+  const fieldRef = (name: string, fieldPath: string): V1EnvVar => ({ name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } } });
+  const ours: V1EnvVar[] = [
+    // Defined before the values that reference them: Kubernetes expands $(VAR) only backwards.
+    fieldRef(podNameEnv, 'metadata.name'),
+    fieldRef(nodeNameEnv, 'spec.nodeName'),
+    fieldRef(hostIpEnv, 'status.hostIP'),
+    { name: 'OTEL_SERVICE_NAME', value: decision.tool },
+    { name: 'OTEL_RESOURCE_ATTRIBUTES', value: resourceAttributes(decision, container.name, previousAttributes) },
+    { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: `http://$(${hostIpEnv}):${config.otel.collectorPort}` },
+    { name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'http/protobuf' },
+    { name: profileEnv, value: config.profile },
+  ];
+  // Sampling and propagation are the tool's to tune: a value it set is kept.
+  if (!has('OTEL_TRACES_SAMPLER') && !has('OTEL_TRACES_SAMPLER_ARG')) {
+    ours.push({ name: 'OTEL_TRACES_SAMPLER', value: config.otel.sampler });
+    if (config.otel.sampler.endsWith('traceidratio')) ours.push({ name: 'OTEL_TRACES_SAMPLER_ARG', value: String(config.otel.samplerRatio) });
+  }
+  if (!has('OTEL_PROPAGATORS')) ours.push({ name: 'OTEL_PROPAGATORS', value: config.otel.propagators.join(',') });
+  return [...kept, ...ours];
+}
+
+export function buildPatch(decision: Exclude<Decision, { action: 'skip' }>, config: WebhookConfig, version: string): PatchOp[] {
+  const pod = decision.pod;
+  const skipped: Record<string, string> = decision.skipped.length > 0 ? { [skippedContainersAnnotation]: skippedAnnotationValue(decision.skipped) } : {};
+  if (decision.action === 'annotate') return annotationOps(pod, skipped);
+
+  const spec = pod.spec!;
+  const ops = annotationOps(pod, { [injectedAnnotation]: version, ...skipped });
+  const volume = freeName(volumeName, new Set((spec.volumes ?? []).map((v) => v.name)));
+  const initName = freeName(
+    initContainerName,
+    new Set([...(spec.initContainers ?? []), ...spec.containers].map((c) => c.name)),
+  );
+  const emptyDir: V1Volume = { name: volume, emptyDir: { sizeLimit: config.injection.volumeSizeLimit } };
+  ops.push(appendOp('/spec', 'volumes', spec.volumes, emptyDir));
+  ops.push(appendOp('/spec', 'initContainers', spec.initContainers, initContainer(pod, initName, volume, config)));
+
+  for (const index of decision.containers) {
+    const container = spec.containers[index]!;
+    const base = `/spec/containers/${index}`;
+    const path = freeName(mountPath, new Set((container.volumeMounts ?? []).map((m) => m.mountPath)));
+    const mount: V1VolumeMount = { name: volume, mountPath: path, readOnly: true };
+    ops.push(appendOp(base, 'volumeMounts', container.volumeMounts, mount));
+    ops.push({ op: container.env === undefined ? 'add' : 'replace', path: `${base}/env`, value: containerEnv(decision, container, path, config) });
+  }
+  return ops;
+}

@@ -1,0 +1,115 @@
+/**
+ * Pure admission policy: should this object be injected, and if not, why. The skip
+ * reasons are a closed set: they label the metrics and the annotation, and the
+ * operator doc explains each one.
+ */
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { WebhookConfig } from './config.js';
+import { toolFromNamespace } from './identity.js';
+import { disabledEnv, injectAnnotation, injectedAnnotation } from './names.js';
+import { checkPodShape } from './pod-shape.js';
+
+/** Why a whole object is left untouched. */
+export const skipReasons = [
+  'not-pod',
+  'not-create',
+  'malformed-pod',
+  'excluded-namespace',
+  'not-tool-namespace',
+  'namespace-opt-out',
+  'pod-opt-out',
+  'already-injected',
+  'tracing-disabled',
+  'no-eligible-container',
+] as const;
+export type SkipReason = (typeof skipReasons)[number];
+
+/** Why one app container of an injected pod is left alone. */
+export const containerSkipReasons = ['tracing-disabled', 'node-options-from-ref', 'env-from'] as const;
+export type ContainerSkipReason = (typeof containerSkipReasons)[number];
+
+export interface NamespaceInfo {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface AdmissionFacts {
+  operation: string;
+  /** `request.kind` of the review. */
+  kind: { group: string; version: string; kind: string };
+  /** `request.namespace`, else the object's own. */
+  namespace: string | undefined;
+  object: unknown;
+  /** From the namespace watch; undefined when the namespace is not (yet) known. */
+  namespaceInfo: NamespaceInfo | undefined;
+}
+
+export interface SkippedContainer {
+  container: string;
+  reason: ContainerSkipReason;
+}
+
+export type Decision =
+  | { action: 'skip'; reason: SkipReason; detail?: string }
+  /** No app container can be injected: only the skipped-containers annotation is written. */
+  | { action: 'annotate'; reason: 'no-eligible-container'; pod: V1Pod; skipped: SkippedContainer[] }
+  | { action: 'inject'; pod: V1Pod; tool: string; namespace: string; containers: number[]; skipped: SkippedContainer[] };
+
+function optsOut(value: string | undefined): boolean {
+  return value !== undefined && value.trim().toLowerCase() === 'false';
+}
+
+export function namespaceExcluded(namespace: string, config: WebhookConfig): boolean {
+  if (namespace === config.namespaces.webhook) return true;
+  return config.namespaces.excluded.some((pattern) =>
+    pattern.endsWith('*') ? namespace.startsWith(pattern.slice(0, -1)) : namespace === pattern,
+  );
+}
+
+function containerSkip(container: V1Container): ContainerSkipReason | undefined {
+  const env = container.env ?? [];
+  const disabled = env.find((e) => e.name === disabledEnv);
+  if (disabled?.value !== undefined && disabled.value.trim().toLowerCase() === 'true') return 'tracing-disabled';
+  if (env.some((e) => e.name === 'NODE_OPTIONS' && e.valueFrom !== undefined)) return 'node-options-from-ref';
+  // envFrom may carry NODE_OPTIONS we cannot see; setting ours would silently replace it.
+  if ((container.envFrom ?? []).length > 0) return 'env-from';
+  return undefined;
+}
+
+export function decide(facts: AdmissionFacts, config: WebhookConfig): Decision {
+  const { group, version, kind } = facts.kind;
+  if (group !== '' || version !== 'v1' || kind !== 'Pod') return { action: 'skip', reason: 'not-pod', detail: `${group || 'core'}/${version} ${kind}` };
+  if (facts.operation !== 'CREATE') return { action: 'skip', reason: 'not-create', detail: facts.operation };
+
+  const shape = checkPodShape(facts.object);
+  if (!shape.ok) return { action: 'skip', reason: 'malformed-pod', detail: shape.error };
+  const pod = shape.pod;
+
+  const namespace = facts.namespace ?? pod.metadata?.namespace;
+  if (namespace === undefined || namespace === '') return { action: 'skip', reason: 'not-tool-namespace', detail: 'no namespace' };
+  if (namespaceExcluded(namespace, config)) return { action: 'skip', reason: 'excluded-namespace', detail: namespace };
+  const tool = toolFromNamespace(namespace, config.profile);
+  if (tool === undefined) return { action: 'skip', reason: 'not-tool-namespace', detail: namespace };
+
+  const ns = facts.namespaceInfo;
+  if (ns !== undefined) {
+    const missing = Object.entries(config.namespaces.toolLabels).find(([k, v]) => ns.labels[k] !== v);
+    if (missing !== undefined) return { action: 'skip', reason: 'not-tool-namespace', detail: `${namespace} lacks label ${missing[0]}=${missing[1]}` };
+    if (optsOut(ns.annotations[injectAnnotation]) || optsOut(ns.labels[injectAnnotation])) return { action: 'skip', reason: 'namespace-opt-out', detail: namespace };
+  }
+
+  const annotations = pod.metadata?.annotations ?? {};
+  if (optsOut(annotations[injectAnnotation]) || optsOut(pod.metadata?.labels?.[injectAnnotation])) return { action: 'skip', reason: 'pod-opt-out' };
+  if (annotations[injectedAnnotation] !== undefined) return { action: 'skip', reason: 'already-injected', detail: annotations[injectedAnnotation] };
+
+  const containers: number[] = [];
+  const skipped: SkippedContainer[] = [];
+  pod.spec!.containers.forEach((container, index) => {
+    const reason = containerSkip(container);
+    if (reason === undefined) containers.push(index);
+    else skipped.push({ container: container.name, reason });
+  });
+  if (containers.length > 0) return { action: 'inject', pod, tool, namespace, containers, skipped };
+  if (skipped.every((s) => s.reason === 'tracing-disabled')) return { action: 'skip', reason: 'tracing-disabled' };
+  return { action: 'annotate', reason: 'no-eligible-container', pod, skipped };
+}
