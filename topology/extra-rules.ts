@@ -96,16 +96,16 @@ function compileRule(entry: unknown, index: number, problems: string[]): ExtraRu
     if (!FIELDS.has(key)) problems.push(`${at}: unknown field ${quote(key)} (expected ${[...FIELDS].join(', ')})`);
   }
   const present = MATCHERS.filter((key) => fields[key] !== undefined);
-  if (present.length !== 1) {
+  let compiled: CompiledMatcher | undefined;
+  if (present.length === 1) {
+    compiled = compileMatcher(present[0]!, fields[present[0]!], `${at}.${present[0]!}`, problems);
+  } else {
     problems.push(
       present.length === 0
         ? `${at}: needs exactly one of ${MATCHERS.join(', ')}`
         : `${at}: has ${present.join(' and ')}; exactly one matcher is allowed`,
     );
-    return undefined;
   }
-  const matcherKey = present[0]!;
-  const compiled = compileMatcher(matcherKey, fields[matcherKey], `${at}.${matcherKey}`, problems);
 
   const kind = fields.kind === undefined ? 'service' : fields.kind;
   if (!KINDS.includes(kind as DestinationKind)) {

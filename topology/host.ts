@@ -9,8 +9,9 @@ export interface ParsedHost {
   ipVersion?: 4 | 6;
 }
 
-const CLEAN_NAME = /^[a-z0-9_](?:[a-z0-9_.-]{0,251}[a-z0-9_])?$/;
-const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+// Labels of 1-63 characters (underscores allowed: real names such as SRV-style ones use them).
+const CLEAN_NAME = /^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+const MAX_NAME = 253;
 const PORT = /^[0-9]{1,5}$/;
 const MAPPED_IPV4 = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/;
 const MAX_INPUT = 1024;
@@ -19,7 +20,7 @@ const MAX_INPUT = 1024;
 export function parseHost(raw: unknown): ParsedHost | undefined {
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_INPUT) return undefined;
   // The common case (a clean lowercase name from a URL) costs one regex test.
-  if (CLEAN_NAME.test(raw) && !raw.includes('..')) return nameOrIp(raw, undefined);
+  if (raw.length <= MAX_NAME && CLEAN_NAME.test(raw)) return nameOrIp(raw, undefined);
 
   let text = raw.trim();
   const at = text.lastIndexOf('@');
@@ -50,10 +51,9 @@ export function parseHost(raw: unknown): ParsedHost | undefined {
     // Internationalized names arrive as Unicode in Host headers; the rules speak punycode.
     if (/^[\x00-\x7f]*$/.test(text)) return undefined;
     text = domainToASCII(text);
-    if (text === '' || !CLEAN_NAME.test(text)) return undefined;
+    if (!CLEAN_NAME.test(text)) return undefined;
   }
-  if (!text.split('.').every((label) => LABEL.test(label))) return undefined;
-  return nameOrIp(text, port);
+  return text.length <= MAX_NAME ? nameOrIp(text, port) : undefined;
 }
 
 function nameOrIp(name: string, port: number | undefined): ParsedHost {

@@ -6,3 +6,6 @@ export { profileByName, isProfileName, withExtraRules, PROFILE_NAMES, type Profi
 export { rulesFromConfig, TopologyConfigError, type ExtraRule, type ExtraRuleConfig } from './extra-rules.js';
 export { NODES, isReservedNodeName, cloudVpsProjectNode } from './reserved-nodes.js';
 export * from './attributes.js';
+export { classifyPath } from './paths.js';
+export { cloudVpsIdentity, type CloudVpsIdentity } from './cloudvps-identity.js';
+export { toolFromUnixUser } from './tool-account.js';

@@ -20,10 +20,16 @@ export interface Profile {
 }
 
 const ENVIRONMENTS: Record<ProfileName, ToolforgeEnvironment> = {
-  toolforge: { project: 'tools', publicDomain: 'toolforge.org', clusterDomain: 'tools.local' },
-  toolsbeta: { project: 'toolsbeta', publicDomain: 'beta.toolforge.org', clusterDomain: 'toolsbeta.local' },
-  // lima-kilo runs the production charts on kind: the production service names, a kind cluster domain.
-  'lima-kilo': { project: 'tools', publicDomain: 'toolforge.org', clusterDomain: 'cluster.local' },
+  toolforge: { project: 'tools', publicDomain: 'toolforge.org', clusterDomain: 'tools.local', unixUserPrefix: 'tools.' },
+  toolsbeta: {
+    project: 'toolsbeta',
+    publicDomain: 'beta.toolforge.org',
+    clusterDomain: 'toolsbeta.local',
+    unixUserPrefix: 'toolsbeta.',
+  },
+  // lima-kilo runs the production charts on kind: the production service names, a kind cluster
+  // domain, and its test tools log in as `local.<tool>`.
+  'lima-kilo': { project: 'tools', publicDomain: 'toolforge.org', clusterDomain: 'cluster.local', unixUserPrefix: 'local.' },
   cloudvps: { project: 'tools', publicDomain: 'toolforge.org' },
 };
 

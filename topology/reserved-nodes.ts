@@ -19,7 +19,7 @@ export const NODES = {
   objectStorage: 'wmcs:object-storage',
   webProxy: 'wmcs:web-proxy',
   dumps: 'wmcs:dumps',
-  projectNfs: 'wmcs:project-nfs',
+  cloudVpsNfs: 'wmcs:nfs',
   wmcsOther: 'wmcs:other',
   mediawiki: 'wikimedia:mediawiki',
   wikidataQuery: 'wikimedia:wdqs',

@@ -11,6 +11,8 @@ export interface ToolforgeEnvironment {
   publicDomain: string;
   /** Kubernetes cluster DNS domain: `<svc>.tool-<tool>.svc.<clusterDomain>`; absent off Kubernetes. */
   clusterDomain?: string;
+  /** Tools run as Unix accounts `<unixUserPrefix><tool>`. */
+  unixUserPrefix?: string;
 }
 
 /** Every Toolforge there is, so that one seen from another is a Cloud VPS project, not a local tool of the same name. */

@@ -33,7 +33,7 @@ const REPLICA_SUFFIXES = [
 ];
 
 /** Cloud VPS deployments whose `<vm>.<project>.<deployment>` names identify a project. */
-const DEPLOYMENTS = ['eqiad1.wikimedia.cloud', 'codfw1dev.wikimedia.cloud', 'eqiad.wmflabs'];
+export const CLOUD_VPS_DEPLOYMENTS = ['eqiad1.wikimedia.cloud', 'codfw1dev.wikimedia.cloud', 'eqiad.wmflabs'];
 
 /** `<vm>.<project>` or `<svc>.svc.<project>` -> the project's node; anything else under the domain is WMCS-internal. */
 const cloudVpsHost: HostHandler = (rest, query) => {
@@ -67,7 +67,7 @@ export function wmcsRules(): RuleGroup {
     'beta.wmflabs.org': (_rest, query) => service(cloudVpsProjectNode('deployment-prep'), query.host.name),
   };
   for (const suffix of REPLICA_SUFFIXES) suffixes[suffix] = wikiReplica;
-  for (const deployment of DEPLOYMENTS) suffixes[deployment] = cloudVpsHost;
+  for (const deployment of CLOUD_VPS_DEPLOYMENTS) suffixes[deployment] = cloudVpsHost;
   return {
     exact: { 'object.eqiad1.wikimediacloud.org': objectStorage },
     suffixes,
