@@ -58,10 +58,10 @@ export function createMetrics() {
     }),
   };
   // Every series of a closed label set exists from the start, so rate() and alerts see zeros.
-  for (const o of outcomes) metrics.admissions.labels(o);
-  for (const r of skipReasons) metrics.skips.labels(r);
-  for (const r of containerSkipReasons) metrics.skippedContainers.labels(r);
-  for (const r of ['ok', 'failed']) metrics.tlsReloads.labels(r);
+  for (const o of outcomes) metrics.admissions.labels(o).inc(0);
+  for (const r of skipReasons) metrics.skips.labels(r).inc(0);
+  for (const r of containerSkipReasons) metrics.skippedContainers.labels(r).inc(0);
+  for (const r of ['ok', 'failed']) metrics.tlsReloads.labels(r).inc(0);
   return metrics;
 }
 

@@ -51,6 +51,9 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     return503OnClosing: true,
   });
 
+  // AdmissionReviews are JSON only; a text body gets a clear 400 instead of a string.
+  app.removeContentTypeParser('text/plain');
+
   const record = (result: AdmitResult, seconds: number) => {
     metrics.admissions.labels(result.outcome).inc();
     metrics.duration.labels(result.outcome).observe(seconds);
