@@ -1,5 +1,6 @@
 import { parseHost } from './host.js';
 import { cloudVpsProjectNode } from './reserved-nodes.js';
+import { isDnsLabel } from './tool-name.js';
 import { CLOUD_VPS_DEPLOYMENTS } from './wmcs-rules.js';
 
 /**
@@ -20,7 +21,7 @@ export function cloudVpsIdentity(fqdn: string): CloudVpsIdentity | undefined {
   for (const deployment of CLOUD_VPS_DEPLOYMENTS) {
     if (!host.name.endsWith('.' + deployment)) continue;
     const labels = host.name.slice(0, -deployment.length - 1).split('.');
-    if (labels.length !== 2 || labels[1] === 'svc') return undefined;
+    if (labels.length !== 2 || labels[1] === 'svc' || !isDnsLabel(labels[1])) return undefined;
     return { vm: labels[0]!, project: labels[1]!, serviceName: cloudVpsProjectNode(labels[1]!) };
   }
   return undefined;

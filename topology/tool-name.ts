@@ -10,3 +10,10 @@ export const TOOL_NAMESPACE_PREFIX = 'tool-';
 export function isValidToolName(name: unknown): name is string {
   return typeof name === 'string' && TOOL_NAME.test(name);
 }
+
+const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Cloud VPS project and VM names follow the same DNS-label rule, without the namespace prefix limit. */
+export function isDnsLabel(name: unknown): name is string {
+  return typeof name === 'string' && DNS_LABEL.test(name);
+}

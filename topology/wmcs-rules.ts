@@ -1,5 +1,6 @@
 import { service, type HostHandler, type RuleGroup } from './host-rules.js';
 import { cloudVpsProjectNode, NODES } from './reserved-nodes.js';
+import { isDnsLabel } from './tool-name.js';
 
 /**
  * Wiki Replicas: `<db>.{analytics,web}.db.svc.wikimedia.cloud`, section hosts `s1..s8.*`, and the
@@ -38,9 +39,10 @@ export const CLOUD_VPS_DEPLOYMENTS = ['eqiad1.wikimedia.cloud', 'codfw1dev.wikim
 /** `<vm>.<project>` or `<svc>.svc.<project>` -> the project's node; anything else under the domain is WMCS-internal. */
 const cloudVpsHost: HostHandler = (rest, query) => {
   const labels = rest.split('.');
-  if (labels.length === 2 && labels[1] !== 'svc') return service(cloudVpsProjectNode(labels[1]!), labels[0]);
-  if (labels.length === 3 && labels[1] === 'svc' && labels[2] !== 'svc') {
-    return service(cloudVpsProjectNode(labels[2]!), `${labels[0]}.svc`);
+  const project = labels[labels.length - 1];
+  if (project !== 'svc' && isDnsLabel(project)) {
+    if (labels.length === 2) return service(cloudVpsProjectNode(project), labels[0]);
+    if (labels.length === 3 && labels[1] === 'svc') return service(cloudVpsProjectNode(project), `${labels[0]}.svc`);
   }
   return service(NODES.wmcsOther, query.host.name);
 };
