@@ -1,3 +1,5 @@
 // Self-contained files (no node_modules at run time). Each entry is an esbuild
 // options object; scripts/build.mjs adds platform, bundling and source maps.
-export const bundles = [];
+import { preloadBundles } from '../preload/bundles.mjs';
+
+export const bundles = [...preloadBundles];

@@ -1,0 +1,58 @@
+// esbuild options for the preload directory (dist/preload/), listed in scripts/bundles.mjs.
+// The directory ships as a whole (see preload/Containerfile):
+//   preload.cjs      the --require entry; built for old Node so it parses there and only says "not supported"
+//   sdk.cjs          the SDK, instrumentations and exporter, loaded by preload.cjs on Node 18.19+
+//   hook.mjs         import-in-the-middle's ESM loader, registered with module.register
+//   lib/register.js  import-in-the-middle's hook registry, shared by the loader's generated
+//                    modules (they import it next to hook.mjs) and sdk.cjs (required, not bundled)
+//   package.json     {"type":"commonjs"}, so lib/register.js is CommonJS wherever the directory lands
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outdir = `${root}dist/preload`;
+const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+const define = { __TOOLFORGE_TRACING_VERSION__: JSON.stringify(version) };
+
+const sharedRegistry = {
+  name: 'iitm-shared-registry',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/lib\/register(\.js)?$/ }, (args) =>
+      args.importer.includes('import-in-the-middle') ? { path: './lib/register.js', external: true } : undefined,
+    );
+    build.onEnd(() => {
+      mkdirSync(outdir, { recursive: true });
+      writeFileSync(`${outdir}/package.json`, '{ "type": "commonjs" }\n');
+    });
+  },
+};
+
+const common = { format: 'cjs', minify: true, define };
+
+export const preloadBundles = [
+  { ...common, entryPoints: [`${root}preload/preload.ts`], outfile: `${outdir}/preload.cjs`, target: 'node12' },
+  {
+    ...common,
+    entryPoints: [`${root}preload/sdk.ts`],
+    outfile: `${outdir}/sdk.cjs`,
+    target: 'node18',
+    // ESM builds of the OpenTelemetry packages let esbuild drop what the preload never uses.
+    mainFields: ['module', 'main'],
+    plugins: [sharedRegistry],
+  },
+  {
+    ...common,
+    entryPoints: [`${root}node_modules/import-in-the-middle/lib/register.js`],
+    outfile: `${outdir}/lib/register.js`,
+    target: 'node18',
+  },
+  {
+    entryPoints: [`${root}node_modules/import-in-the-middle/hook.mjs`],
+    outfile: `${outdir}/hook.mjs`,
+    format: 'esm',
+    target: 'node18',
+    minify: true,
+    // Bundled CommonJS dependencies of the loader need a real require in ESM output.
+    banner: { js: "import { createRequire as __tfCreateRequire } from 'node:module'; const require = __tfCreateRequire(import.meta.url);" },
+  },
+];

@@ -1,0 +1,171 @@
+/**
+ * The preload's settings, read from the standard OTEL_* variables and ours. Pure:
+ * an invalid value never stops anything; it falls back to the default and is named
+ * in `warnings`, which the caller prints as ONE line.
+ */
+export type Protocol = 'http/protobuf' | 'http/json';
+export type SamplerName =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
+
+export interface PreloadConfig {
+  serviceName: string;
+  resourceAttributes: Record<string, string>;
+  /** Full URL of the traces endpoint (…/v1/traces). */
+  tracesUrl: string;
+  protocol: Protocol;
+  exportTimeoutMillis: number;
+  sampler: SamplerName;
+  samplerRatio: number;
+  propagators: string[];
+  profile: string;
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+  scheduledDelayMillis: number;
+}
+
+export interface ConfigResult {
+  config: PreloadConfig;
+  warnings: string[];
+}
+
+type Env = Record<string, string | undefined>;
+
+const SAMPLERS: readonly SamplerName[] = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+];
+const PROPAGATORS = ['tracecontext', 'baggage', 'none'];
+const PROFILES = ['toolforge', 'toolsbeta', 'lima-kilo', 'cloudvps'];
+const DEFAULT_ENDPOINT = 'http://localhost:4318';
+
+/** `undefined` for unset or blank, so an empty variable means "default" as the spec says. */
+function value(env: Env, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v === undefined || v === '' ? undefined : v;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number, warnings: string[]): number {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (Number.isInteger(n) && n >= min && n <= max) return n;
+  warnings.push(`${name}=${JSON.stringify(raw)} is not an integer in [${min}, ${max}] (using ${fallback})`);
+  return fallback;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T, warnings: string[]): T {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  const lower = raw.toLowerCase() as T;
+  if (allowed.includes(lower)) return lower;
+  warnings.push(`${name}=${JSON.stringify(raw)} is not one of ${allowed.join(', ')} (using ${fallback})`);
+  return fallback;
+}
+
+function httpUrl(raw: string): URL | undefined {
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Signal-specific endpoint is used as is; the generic one gets /v1/traces appended (OTLP spec). */
+function tracesUrl(env: Env, warnings: string[]): string {
+  const specific = value(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  if (specific !== undefined) {
+    if (httpUrl(specific)) return specific;
+    warnings.push(`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${JSON.stringify(specific)} is not an http(s) URL (ignored)`);
+  }
+  const generic = value(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  let base = DEFAULT_ENDPOINT;
+  if (generic !== undefined) {
+    if (httpUrl(generic)) base = generic;
+    else warnings.push(`OTEL_EXPORTER_OTLP_ENDPOINT=${JSON.stringify(generic)} is not an http(s) URL (using ${DEFAULT_ENDPOINT})`);
+  }
+  return `${base.replace(/\/+$/, '')}/v1/traces`;
+}
+
+function ratio(env: Env, sampler: SamplerName, warnings: string[]): number {
+  const raw = value(env, 'OTEL_TRACES_SAMPLER_ARG');
+  if (raw === undefined || !sampler.endsWith('traceidratio')) return 1;
+  const n = Number(raw);
+  if (Number.isFinite(n) && n >= 0 && n <= 1) return n;
+  warnings.push(`OTEL_TRACES_SAMPLER_ARG=${JSON.stringify(raw)} is not a number in [0, 1] (using 1)`);
+  return 1;
+}
+
+/** W3C Baggage-style `k=v,k2=v2` with percent-encoded values (OTel resource spec). */
+export function parseResourceAttributes(raw: string | undefined, warnings: string[]): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  if (raw === undefined) return attributes;
+  const bad: string[] = [];
+  for (const pair of raw.split(',')) {
+    if (pair.trim() === '') continue;
+    const eq = pair.indexOf('=');
+    const key = eq > 0 ? pair.slice(0, eq).trim() : '';
+    let decoded: string | undefined;
+    try {
+      decoded = eq > 0 ? decodeURIComponent(pair.slice(eq + 1).trim()) : undefined;
+    } catch {
+      decoded = undefined;
+    }
+    if (key === '' || decoded === undefined) bad.push(pair.trim());
+    else attributes[key] = decoded;
+  }
+  if (bad.length > 0) {
+    warnings.push(`OTEL_RESOURCE_ATTRIBUTES: ignored malformed entries ${bad.map((b) => JSON.stringify(b)).join(', ')} (expected key=value)`);
+  }
+  return attributes;
+}
+
+function protocol(env: Env, warnings: string[]): Protocol {
+  const name = value(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') !== undefined
+    ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
+    : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  return oneOf<Protocol>(env, name, ['http/protobuf', 'http/json'], 'http/protobuf', warnings);
+}
+
+function propagators(env: Env, warnings: string[]): string[] {
+  const raw = value(env, 'OTEL_PROPAGATORS');
+  if (raw === undefined) return ['tracecontext', 'baggage'];
+  const names = raw.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== '');
+  const unknown = names.filter((p) => !PROPAGATORS.includes(p));
+  if (unknown.length > 0) {
+    warnings.push(`OTEL_PROPAGATORS: unsupported ${unknown.join(', ')} (supported: ${PROPAGATORS.join(', ')})`);
+  }
+  const known = names.filter((p) => PROPAGATORS.includes(p));
+  return known.length > 0 ? known : ['tracecontext', 'baggage'];
+}
+
+export function readConfig(env: Env): ConfigResult {
+  const warnings: string[] = [];
+  const resourceAttributes = parseResourceAttributes(value(env, 'OTEL_RESOURCE_ATTRIBUTES'), warnings);
+  const sampler = oneOf(env, 'OTEL_TRACES_SAMPLER', SAMPLERS, 'parentbased_always_on', warnings);
+  const maxQueueSize = integer(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048, 1, 65536, warnings);
+  const config: PreloadConfig = {
+    serviceName: value(env, 'OTEL_SERVICE_NAME') ?? resourceAttributes['service.name'] ?? 'unknown_service:node',
+    resourceAttributes,
+    tracesUrl: tracesUrl(env, warnings),
+    protocol: protocol(env, warnings),
+    exportTimeoutMillis: integer(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 10000, 1, 600000, warnings),
+    sampler,
+    samplerRatio: ratio(env, sampler, warnings),
+    propagators: propagators(env, warnings),
+    profile: oneOf(env, 'TOOLFORGE_TRACING_PROFILE', PROFILES, 'toolforge', warnings),
+    maxQueueSize,
+    maxExportBatchSize: Math.min(integer(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, 1, 65536, warnings), maxQueueSize),
+    scheduledDelayMillis: integer(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000, 0, 600000, warnings),
+  };
+  return { config, warnings };
+}

@@ -1,0 +1,126 @@
+import { SpanKind, type Attributes, type AttributeValue } from '@opentelemetry/api';
+import { ATTR_SAMPLED, destinationAttributes } from '../topology/attributes.js';
+import { classifyDestination, type DestinationTarget, type Profile } from '../topology/index.js';
+import { withoutSqlLiterals } from './sql-literals.js';
+import { incomingUrl, outgoingUrl, redactQuery } from './url-privacy.js';
+
+/**
+ * The attributes a span leaves the pod with: privacy-scrubbed, named by the topology
+ * classifier when it is a call to somewhere else, and cut down to what the service
+ * graph needs when the trace was not sampled. Pure; the only policy in the export path.
+ */
+
+/** Never exported: they identify the end user or carry credentials. */
+const PERSONAL = new Set([
+  'user_agent.original',
+  'user_agent.synthetic.type',
+  'http.user_agent',
+  'enduser.id',
+]);
+/** On server spans these are the end user's address. */
+const SERVER_PEER = new Set([
+  'client.address',
+  'client.port',
+  'network.peer.address',
+  'network.peer.port',
+  'http.client_ip',
+  'net.peer.ip',
+  'net.peer.port',
+  'net.sock.peer.addr',
+  'net.sock.peer.port',
+  'url.query',
+]);
+const HEADER_PREFIXES = ['http.request.header.', 'http.response.header.'];
+const URL_KEYS = ['url.full', 'http.url', 'http.target'];
+const STATEMENT_KEYS = ['db.query.text', 'db.statement'];
+const SQL_SYSTEMS = new Set(['mysql', 'mariadb', 'postgresql', 'mssql', 'oracle', 'oracle.db', 'sqlite', 'db2', 'other_sql']);
+
+/** What the service graph (and the gateway's sampling filter) reads from an unsampled span. */
+const GRAPH_KEYS = new Set([
+  'peer.service',
+  'toolforge.dependency.detail',
+  'toolforge.dependency.kind',
+  ATTR_SAMPLED,
+  'db.system',
+  'db.system.name',
+  'messaging.system',
+  'http.response.status_code',
+  'error.type',
+]);
+
+function str(v: AttributeValue | undefined): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function num(v: AttributeValue | undefined): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+function parsedUrl(a: Attributes): URL | undefined {
+  const raw = str(a['url.full']) ?? str(a['http.url']);
+  if (raw === undefined) return undefined;
+  try {
+    return new URL(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a client span knows about its destination, from stable or older semantic conventions. */
+export function destinationTarget(a: Attributes): DestinationTarget | undefined {
+  const url = parsedUrl(a);
+  const host = str(a['server.address']) ?? str(a['net.peer.name']) ?? (url?.hostname || undefined);
+  const port = num(a['server.port']) ?? num(a['net.peer.port']) ?? num(url?.port);
+  const dbSystem = str(a['db.system.name']) ?? str(a['db.system']);
+  const dbName = str(a['db.namespace']) ?? str(a['db.name']);
+  if (host === undefined && dbSystem === undefined) return undefined;
+  const target: DestinationTarget = {};
+  if (host !== undefined) target.host = host;
+  if (port !== undefined) target.port = port;
+  if (url !== undefined) target.path = url.pathname;
+  if (dbSystem !== undefined) target.dbSystem = dbSystem;
+  if (dbName !== undefined) target.dbName = dbName;
+  return target;
+}
+
+function scrubStatement(statement: string, dbSystem: string | undefined): string | undefined {
+  if (dbSystem !== undefined && SQL_SYSTEMS.has(dbSystem)) return withoutSqlLiterals(statement);
+  // Redis and the like: the command name is the useful part; arguments are keys and values.
+  const command = /^\s*([A-Za-z][\w.-]*)/.exec(statement)?.[1];
+  return command?.toUpperCase();
+}
+
+function scrubbed(kind: SpanKind, a: Attributes): Attributes {
+  const out: Attributes = {};
+  const server = kind === SpanKind.SERVER;
+  const dbSystem = str(a['db.system.name']) ?? str(a['db.system']);
+  for (const [key, value] of Object.entries(a)) {
+    if (value === undefined || PERSONAL.has(key) || (server && SERVER_PEER.has(key))) continue;
+    if (HEADER_PREFIXES.some((p) => key.startsWith(p))) continue;
+    if (typeof value === 'string' && URL_KEYS.includes(key)) {
+      out[key] = server ? incomingUrl(value) : outgoingUrl(value);
+    } else if (typeof value === 'string' && key === 'url.query') {
+      out[key] = redactQuery(value);
+    } else if (typeof value === 'string' && STATEMENT_KEYS.includes(key)) {
+      const statement = scrubStatement(value, dbSystem);
+      if (statement !== undefined) out[key] = statement;
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+export function exportedAttributes(kind: SpanKind, attributes: Attributes, sampled: boolean, profile: Profile): Attributes {
+  const out = scrubbed(kind, attributes);
+  if (kind === SpanKind.CLIENT || kind === SpanKind.PRODUCER) {
+    const target = destinationTarget(attributes);
+    if (target !== undefined) Object.assign(out, destinationAttributes(classifyDestination(target, profile)));
+  }
+  out[ATTR_SAMPLED] = sampled;
+  if (sampled) return out;
+  const slim: Attributes = {};
+  for (const key of Object.keys(out)) if (GRAPH_KEYS.has(key)) slim[key] = out[key];
+  return slim;
+}

@@ -1,0 +1,98 @@
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+
+/**
+ * The instrumentations the preload offers. `packages` are the npm packages whose
+ * first load creates the instrumentation (see lazy-enable.ts), so an app that never
+ * loads mysql2 never evaluates the mysql2 instrumentation. Built-ins (http, fetch)
+ * are on from the start: nearly every tool uses them, and the exporter loads http anyway.
+ *
+ * `require` inside each factory (not a top-level import) is what lets the bundler
+ * keep each instrumentation's code unevaluated until it is needed.
+ */
+export interface InstrumentationEntry {
+  packages: string[];
+  create: () => Instrumentation;
+}
+
+/** Redis spans name the command only: keys and values can be personal data. */
+const commandOnly = (command: string): string => command;
+
+export const eagerInstrumentations: Array<() => Instrumentation> = [
+  () => {
+    const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+    return new HttpInstrumentation();
+  },
+  () => {
+    const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+    return new UndiciInstrumentation();
+  },
+];
+
+export const lazyInstrumentations: InstrumentationEntry[] = [
+  {
+    packages: ['express'],
+    create: () => {
+      const m = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
+      // Route names are worth having; one span per middleware is not.
+      return new m.ExpressInstrumentation({ ignoreLayersType: [m.ExpressLayerType.MIDDLEWARE] });
+    },
+  },
+  {
+    packages: ['koa'],
+    create: () => {
+      const m = require('@opentelemetry/instrumentation-koa') as typeof import('@opentelemetry/instrumentation-koa');
+      return new m.KoaInstrumentation({ ignoreLayersType: [m.KoaLayerType.MIDDLEWARE] });
+    },
+  },
+  {
+    packages: ['mysql'],
+    create: () => {
+      const m = require('@opentelemetry/instrumentation-mysql') as typeof import('@opentelemetry/instrumentation-mysql');
+      return new m.MySQLInstrumentation();
+    },
+  },
+  {
+    packages: ['mysql2'],
+    create: () => {
+      const m = require('@opentelemetry/instrumentation-mysql2') as typeof import('@opentelemetry/instrumentation-mysql2');
+      return new m.MySQL2Instrumentation();
+    },
+  },
+  {
+    packages: ['pg', 'pg-pool'],
+    create: () => {
+      const m = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+      return new m.PgInstrumentation();
+    },
+  },
+  {
+    packages: ['redis', '@redis/client', '@node-redis/client'],
+    create: () => {
+      const m = require('@opentelemetry/instrumentation-redis') as typeof import('@opentelemetry/instrumentation-redis');
+      return new m.RedisInstrumentation({ dbStatementSerializer: commandOnly });
+    },
+  },
+  {
+    packages: ['ioredis'],
+    create: () => {
+      const m = require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis');
+      return new m.IORedisInstrumentation({ dbStatementSerializer: commandOnly });
+    },
+  },
+  {
+    packages: ['mongodb'],
+    create: () => {
+      const m = require('@opentelemetry/instrumentation-mongodb') as typeof import('@opentelemetry/instrumentation-mongodb');
+      return new m.MongoDBInstrumentation();
+    },
+  },
+];
+
+/** Module specifiers the ESM loader hook must make patchable (everything else loads untouched). */
+export const esmHookedSpecifiers: string[] = [
+  'http',
+  'https',
+  'node:http',
+  'node:https',
+  ...lazyInstrumentations.flatMap((e) => e.packages),
+];

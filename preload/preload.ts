@@ -1,0 +1,20 @@
+/**
+ * Entry point loaded with `node --require …/preload.cjs`. Built for old runtimes so
+ * it parses everywhere; the SDK (built for Node 18) is only required once the gate
+ * says this runtime is supported. Nothing here may throw into the app.
+ */
+import { isMainThread } from 'node:worker_threads';
+import { gate } from './gate.js';
+
+try {
+  const decision = gate(process.env, process.version, isMainThread);
+  if (decision.start) {
+    // A sibling file, not bundled into this one: its syntax targets Node 18.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require(`${__dirname}/sdk.cjs`).start();
+  } else if (decision.message !== undefined) {
+    process.stderr.write(`${decision.message}\n`);
+  }
+} catch (err) {
+  process.stderr.write(`toolforge-tracing: preload failed, tracing is off: ${String(err)}\n`);
+}

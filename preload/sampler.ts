@@ -1,0 +1,45 @@
+import type { Attributes, Context, Link, SpanKind } from '@opentelemetry/api';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  SamplingDecision,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+  type SamplingResult,
+} from '@opentelemetry/sdk-trace-base';
+import { ATTR_SAMPLED } from '../topology/attributes.js';
+import type { SamplerName } from './env-config.js';
+
+/** The standard head sampler named by OTEL_TRACES_SAMPLER. */
+export function standardSampler(name: SamplerName, ratio: number): Sampler {
+  const root =
+    name.endsWith('always_on') ? new AlwaysOnSampler()
+    : name.endsWith('always_off') ? new AlwaysOffSampler()
+    : new TraceIdRatioBasedSampler(ratio);
+  return name.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root;
+}
+
+/**
+ * Records every span so the service graph counts 100% of calls, while the W3C
+ * sampled flag (what downstream tools see) stays the standard sampler's decision.
+ * Each span carries `toolforge.sampled`; the gateway drops `false` ones after the
+ * graph is built, so Tempo keeps only the sampled traces.
+ */
+export class RecordEverySpanSampler implements Sampler {
+  constructor(private readonly inner: Sampler) {}
+
+  shouldSample(context: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+    const result = this.inner.shouldSample(context, traceId, name, kind, attributes, links);
+    const sampled = result.decision === SamplingDecision.RECORD_AND_SAMPLED;
+    return {
+      decision: sampled ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.RECORD,
+      attributes: { ...result.attributes, [ATTR_SAMPLED]: sampled },
+      ...(result.traceState !== undefined ? { traceState: result.traceState } : {}),
+    };
+  }
+
+  toString(): string {
+    return `RecordEverySpan{${this.inner.toString()}}`;
+  }
+}

@@ -1,0 +1,78 @@
+import path from 'node:path';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { TextMapPropagator } from '@opentelemetry/api';
+import { profileByName } from '../topology/index.js';
+import { readConfig, type PreloadConfig } from './env-config.js';
+import { registerEsmHooks } from './esm-hooks.js';
+import { ExitAwareExporter } from './exit-flush.js';
+import { ExportProcessor } from './export-processor.js';
+import { eagerInstrumentations, esmHookedSpecifiers, lazyInstrumentations } from './instrumentations.js';
+import { enableOnFirstLoad } from './lazy-enable.js';
+import { RecordEverySpanSampler, standardSampler } from './sampler.js';
+
+declare const __TOOLFORGE_TRACING_VERSION__: string;
+
+/** A finishing job waits at most this long for its last spans to be sent. */
+const EXIT_FLUSH_TIMEOUT_MILLIS = 1000;
+
+function exporter(config: PreloadConfig, timeoutMillis: number): SpanExporter {
+  const options = { url: config.tracesUrl, timeoutMillis };
+  return config.protocol === 'http/json' ? new JsonExporter(options) : new ProtobufExporter(options);
+}
+
+function propagator(names: string[]): TextMapPropagator | null {
+  const propagators: TextMapPropagator[] = [];
+  if (names.includes('tracecontext')) propagators.push(new W3CTraceContextPropagator());
+  if (names.includes('baggage')) propagators.push(new W3CBaggagePropagator());
+  return propagators.length > 0 ? new CompositePropagator({ propagators }) : null;
+}
+
+/** Called by preload.cjs on a supported runtime. No resource detectors: nothing at startup touches the network. */
+export function start(): void {
+  const { config, warnings } = readConfig(process.env);
+  if (warnings.length > 0) {
+    process.stderr.write(`toolforge-tracing: invalid settings, defaults used: ${warnings.join('; ')}\n`);
+  }
+  const resource = defaultResource().merge(
+    resourceFromAttributes({
+      ...config.resourceAttributes,
+      'service.name': config.serviceName,
+      'process.runtime.name': 'nodejs',
+      'process.runtime.version': process.versions.node,
+      'toolforge.preload.version': __TOOLFORGE_TRACING_VERSION__,
+    }),
+  );
+  const exitAware = new ExitAwareExporter(
+    exporter(config, config.exportTimeoutMillis),
+    exporter(config, Math.min(config.exportTimeoutMillis, EXIT_FLUSH_TIMEOUT_MILLIS)),
+  );
+  const batch = new BatchSpanProcessor(exitAware, {
+    maxQueueSize: config.maxQueueSize,
+    maxExportBatchSize: config.maxExportBatchSize,
+    scheduledDelayMillis: config.scheduledDelayMillis,
+    exportTimeoutMillis: config.exportTimeoutMillis,
+  });
+  const provider = new NodeTracerProvider({
+    resource,
+    sampler: new RecordEverySpanSampler(standardSampler(config.sampler, config.samplerRatio)),
+    spanProcessors: [new ExportProcessor(batch, profileByName(config.profile))],
+  });
+  provider.register({ propagator: propagator(config.propagators) });
+
+  const enable = (instrumentation: Instrumentation): void => {
+    registerInstrumentations({ instrumentations: [instrumentation], tracerProvider: provider });
+  };
+  for (const create of eagerInstrumentations) enable(create());
+  enableOnFirstLoad(lazyInstrumentations, enable);
+  registerEsmHooks(path.join(__dirname, 'hook.mjs'), esmHookedSpecifiers);
+
+  process.once('beforeExit', () => {
+    if (exitAware.prepareExitFlush()) batch.forceFlush().catch(() => undefined);
+  });
+}
