@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { version } from '../cli/version.js';
+import { PROFILE_NAMES } from '../topology/index.js';
 
 /** Kubernetes resource quantity, e.g. `10m`, `0.5`, `32Mi`, `1G`. */
 const quantity = z
@@ -20,8 +21,6 @@ const namespacePattern = z
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$|^[a-z0-9][-a-z0-9]*\*$/, 'must be a namespace name, or a prefix ending in "*"');
 
 const labelValue = z.string().regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, 'must be a Kubernetes label value');
-
-export const profileNames = ['toolforge', 'toolsbeta', 'lima-kilo', 'cloudvps'] as const;
 
 /** OTEL_TRACES_SAMPLER values of the OpenTelemetry SDK specification. */
 export const samplerNames = [
@@ -40,7 +39,7 @@ const resourceList = z.strictObject({ cpu: quantity, memory: quantity });
 
 export const configSchema = z.strictObject({
   /** Topology profile: how a namespace names a tool; also passed to the preload as TOOLFORGE_TRACING_PROFILE. */
-  profile: z.enum(profileNames).default('toolforge'),
+  profile: z.enum(PROFILE_NAMES).default('toolforge'),
 
   namespaces: z
     .strictObject({

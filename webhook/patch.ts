@@ -4,7 +4,7 @@
  */
 import type { V1Container, V1EnvVar, V1Pod, V1SecurityContext, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { WebhookConfig } from './config.js';
-import { workloadKind } from './identity.js';
+import { workloadKind } from './workload-kind.js';
 import {
   hostIpEnv,
   imagePreloadDir,

@@ -5,7 +5,7 @@
  */
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { WebhookConfig } from './config.js';
-import { toolFromNamespace } from './identity.js';
+import { profileByName, toolFromNamespace } from '../topology/index.js';
 import { disabledEnv, injectAnnotation, injectedAnnotation } from './names.js';
 import { checkPodShape } from './pod-shape.js';
 
@@ -88,7 +88,7 @@ export function decide(facts: AdmissionFacts, config: WebhookConfig): Decision {
   const namespace = facts.namespace ?? pod.metadata?.namespace;
   if (namespace === undefined || namespace === '') return { action: 'skip', reason: 'not-tool-namespace', detail: 'no namespace' };
   if (namespaceExcluded(namespace, config)) return { action: 'skip', reason: 'excluded-namespace', detail: namespace };
-  const tool = toolFromNamespace(namespace, config.profile);
+  const tool = toolFromNamespace(namespace, profileByName(config.profile));
   if (tool === undefined) return { action: 'skip', reason: 'not-tool-namespace', detail: namespace };
 
   const ns = facts.namespaceInfo;

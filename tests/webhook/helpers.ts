@@ -103,9 +103,7 @@ export function call(
   init: { method?: string; body?: string | Buffer; headers?: Record<string, string> } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    let answered = false;
     const req = request(url, { method: init.method ?? 'GET', agent: agentFor(ca), headers: init.headers }, (res) => {
-      answered = true;
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -114,10 +112,7 @@ export function call(
       });
       res.on('error', reject);
     });
-    // A server may answer (e.g. 400 body too large) and close before the whole body is sent.
-    req.on('error', (err) => {
-      if (!answered) reject(err);
-    });
+    req.on('error', reject);
     req.end(init.body);
   });
 }

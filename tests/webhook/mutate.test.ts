@@ -4,6 +4,7 @@
  * result validated with kubernetes-models' Pod schema.
  */
 import assert from 'node:assert/strict';
+import { request as httpsRequest } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import type { V1Container, V1EnvVar, V1Pod } from '@kubernetes/client-node';
 import { Pod } from 'kubernetes-models/v1';
@@ -275,12 +276,28 @@ describe('bad input', () => {
     res = await postReview(webhook, [1, 2]);
     assert.equal(res.status, 400);
   });
-  test('oversized body: 400 naming the limit', async () => {
-    const big = review(webservicePod()) as { request: { object: { metadata: { annotations?: Record<string, string> } } } };
-    big.request.object.metadata.annotations = { filler: 'x'.repeat(7 * 1024 * 1024) };
-    const res = await postReview(webhook, big);
+  test('oversized body: 400 naming the limit, decided from content-length before the body is read', async () => {
+    // Headers only: the answer must come without the 7 MiB ever being sent.
+    const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpsRequest(`${webhook.url}/mutate`, {
+        method: 'POST',
+        ca: webhook.ca,
+        servername: 'localhost',
+        headers: { 'content-type': 'application/json', 'content-length': String(7 * 1024 * 1024) },
+      });
+      req.on('response', (r) => {
+        let text = '';
+        r.on('data', (d) => (text += d));
+        r.on('end', () => {
+          resolve({ status: r.statusCode ?? 0, text });
+          req.destroy();
+        });
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
     assert.equal(res.status, 400);
-    assert.equal(res.json().error, 'body is larger than the limit of 6291456 bytes (server.maxBodyBytes)');
+    assert.equal(JSON.parse(res.text).error, 'body is larger than the limit of 6291456 bytes (server.maxBodyBytes)');
   });
   test('wrong content type: 400', async () => {
     const res = await raw(JSON.stringify(review(webservicePod())), 'text/plain');

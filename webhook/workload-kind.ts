@@ -1,12 +1,5 @@
-/** Who a pod belongs to and what kind of workload it is, from what the platform sets. */
+/** What kind of workload a pod is, from the labels jobs-api and webservice set. (The tool comes from topology/.) */
 import type { V1Pod } from '@kubernetes/client-node';
-
-// TEMPORARY until topology/ lands: replace this function by
-// `export { toolFromNamespace } from '../topology/index.js';` (same signature, profile name resolved there).
-export function toolFromNamespace(namespace: string, _profile: string): string | undefined {
-  const match = /^tool-([a-z0-9]([-a-z0-9]*[a-z0-9])?)$/.exec(namespace);
-  return match?.[1];
-}
 
 export type WorkloadKind = 'web' | 'job' | 'cronjob' | 'continuous';
 
