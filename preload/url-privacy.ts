@@ -14,8 +14,9 @@ export function isSecretParameter(name: string): boolean {
   return SECRET_NAMES.has(lower) || SECRET_PATTERN.test(lower);
 }
 
-/** `a=1&token=x` -> `a=1&token=REDACTED`; keeps order and names, never throws. */
+/** `a=1&token=x` -> `a=1&token=REDACTED` (a leading `?` is kept); keeps order and names, never throws. */
 export function redactQuery(query: string): string {
+  if (query.startsWith('?')) return `?${redactQuery(query.slice(1))}`;
   return query
     .split('&')
     .map((pair) => {
