@@ -21,7 +21,7 @@ export function classifyDestination(target: DestinationTarget, profile: Profile)
     if (!host) return { ...UNKNOWN };
     return (
       matchExtraRules(profile.extraRules, host, target) ??
-      (host.ipVersion !== undefined ? ipLiteral(host) : undefined) ??
+      (host.ip !== undefined ? ipLiteral(host) : undefined) ??
       matchHostRules(profile.hostRules, { host, target }) ??
       unmatched(host, profile)
     );
@@ -32,7 +32,7 @@ export function classifyDestination(target: DestinationTarget, profile: Profile)
 }
 
 function ipLiteral(host: ParsedHost): Destination {
-  switch (ipScope(host as ParsedHost & { ipVersion: 4 | 6 })) {
+  switch (ipScope(host.ip!, host.ipVersion!)) {
     case 'loopback':
       return { node: NODES.loopback, kind: 'external' };
     case 'private':

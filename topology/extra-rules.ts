@@ -1,6 +1,5 @@
-import { BlockList, isIP } from 'node:net';
-
 import { parseHost, type ParsedHost } from './host.js';
+import { inRange, parseIpRange } from './ip-address.js';
 import { isReservedNodeName } from './reserved-nodes.js';
 import { compileTemplate, renderTemplate, type Template } from './template.js';
 import { isValidToolName } from './tool-name.js';
@@ -195,19 +194,13 @@ function compileMatcher(key: (typeof MATCHERS)[number], value: unknown, at: stri
       };
     }
     case 'cidr': {
-      const [network, prefixText, extra] = value.trim().split('/');
-      const version = isIP(network ?? '');
-      const prefix = Number(prefixText);
-      const max = version === 4 ? 32 : 128;
-      if (version === 0 || extra !== undefined || !/^[0-9]{1,3}$/.test(prefixText ?? '') || prefix > max) {
+      const range = parseIpRange(value.trim());
+      if (!range) {
         problems.push(`${at}: ${quote(value)} is not a CIDR block like 172.16.0.0/21 or fd00::/8`);
         return undefined;
       }
-      const block = new BlockList();
-      block.addSubnet(network!, prefix, version === 4 ? 'ipv4' : 'ipv6');
       return {
-        match: (host) =>
-          host.ipVersion !== undefined && block.check(host.name, host.ipVersion === 4 ? 'ipv4' : 'ipv6') ? {} : undefined,
+        match: (host) => (host.ip && inRange(host.ip, host.ipVersion!, range) ? {} : undefined),
         placeholders: [],
       };
     }

@@ -1,19 +1,21 @@
-import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
+
+import { formatIpv4, formatIpv6, isIpv4Mapped, parseIpv4, parseIpv6 } from './ip-address.js';
 
 /** A destination host reduced to the form the rules match: lowercase, no port, no brackets, no trailing dot. */
 export interface ParsedHost {
   name: string;
   port?: number;
-  /** 4 or 6 when the host is an IP literal (IPv4-mapped IPv6 is reported as its IPv4 address). */
+  /** 4 or 6 when the host is an IP literal (IPv4-mapped IPv6 is reported as its IPv4 address); name is then canonical. */
   ipVersion?: 4 | 6;
+  /** The address as 16 bytes (IPv4 in the last 4), present exactly when ipVersion is. */
+  ip?: Uint8Array;
 }
 
 // Labels of 1-63 characters (underscores allowed: real names such as SRV-style ones use them).
 const CLEAN_NAME = /^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
 const MAX_NAME = 253;
 const PORT = /^[0-9]{1,5}$/;
-const MAPPED_IPV4 = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/;
 const MAX_INPUT = 1024;
 
 /** Parses what a client knew as the host (`name`, `name:port`, `[v6]:port`, bare v6, `user@name`); undefined when it is not a host. */
@@ -57,19 +59,22 @@ export function parseHost(raw: unknown): ParsedHost | undefined {
 }
 
 function nameOrIp(name: string, port: number | undefined): ParsedHost {
-  const version = isIP(name);
-  const parsed: ParsedHost = version === 4 ? { name, ipVersion: 4 } : { name };
+  // Only a name ending in a digit can be an IPv4 literal; top-level domains never do.
+  const last = name.charCodeAt(name.length - 1);
+  const ip = last >= 48 && last <= 57 ? parseIpv4(name) : undefined;
+  const parsed: ParsedHost = ip ? { name, ipVersion: 4, ip } : { name };
   if (port !== undefined) parsed.port = port;
   return parsed;
 }
 
 function ipv6(text: string, port: number | undefined): ParsedHost | undefined {
   // A zone index (fe80::1%eth0) names a local interface, not a destination.
-  const address = text.split('%', 1)[0]!.toLowerCase();
-  if (isIP(address) !== 6) return undefined;
-  const mapped = MAPPED_IPV4.exec(address);
-  const parsed: ParsedHost =
-    mapped && isIP(mapped[1]!) === 4 ? { name: mapped[1]!, ipVersion: 4 } : { name: address, ipVersion: 6 };
+  const percent = text.indexOf('%');
+  const ip = parseIpv6(percent < 0 ? text : text.slice(0, percent));
+  if (!ip) return undefined;
+  const parsed: ParsedHost = isIpv4Mapped(ip)
+    ? { name: formatIpv4(ip), ipVersion: 4, ip }
+    : { name: formatIpv6(ip), ipVersion: 6, ip };
   if (port !== undefined) parsed.port = port;
   return parsed;
 }
