@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { COLLECTOR_CONFIG_DIR, otelcolBinary, validateCollectorConfig } from '../support/collector.js';
+import { COLLECTOR_CONFIG_DIR, collectorComponents, validateCollectorConfig } from '../support/collector.js';
 
 type Config = Record<string, Record<string, unknown> | undefined>;
 const SECTIONS = ['receivers', 'processors', 'exporters', 'connectors', 'extensions'] as const;
@@ -52,10 +51,8 @@ function componentTypes(config: Config): Set<string> {
   return types;
 }
 
-function builtComponents(): { types: Set<string>; modules: Set<string> } {
-  const result = spawnSync(otelcolBinary(), ['components'], { encoding: 'utf8', timeout: 60_000 });
-  assert.equal(result.status, 0, result.stderr);
-  const listed = parse(result.stdout) as Record<string, Array<{ name: string; module: string }> | undefined>;
+async function builtComponents(): Promise<{ types: Set<string>; modules: Set<string> }> {
+  const listed = parse(await collectorComponents()) as Record<string, Array<{ name: string; module: string }> | undefined>;
   const entries = SECTIONS.flatMap((s) => listed[s] ?? []);
   return { types: new Set(entries.map((e) => e.name)), modules: new Set(entries.map((e) => e.module)) };
 }
@@ -70,13 +67,13 @@ for (const file of CONFIGS) {
     assert.deepEqual(envVarsUsed(file), Object.keys(DEPLOYMENT_ENV[file] ?? {}).sort());
   });
 
-  test(`${file}: passes otelcol-toolforge validate`, () => {
-    const result = validateCollectorConfig([join(COLLECTOR_CONFIG_DIR, file)], DEPLOYMENT_ENV[file] ?? {});
+  test(`${file}: passes otelcol-toolforge validate`, async () => {
+    const result = await validateCollectorConfig([join(COLLECTOR_CONFIG_DIR, file)], DEPLOYMENT_ENV[file] ?? {});
     assert.ok(result.ok, result.output);
   });
 
-  test(`${file}: without its environment, validate fails naming what is missing`, () => {
-    const result = validateCollectorConfig([join(COLLECTOR_CONFIG_DIR, file)], {});
+  test(`${file}: without its environment, validate fails naming what is missing`, async () => {
+    const result = await validateCollectorConfig([join(COLLECTOR_CONFIG_DIR, file)], {});
     assert.equal(result.ok, false, 'validate accepted a config with no endpoints');
     assert.match(result.output, /endpoint/);
   });
@@ -87,9 +84,9 @@ test('the README documents every environment variable the configs read', () => {
   for (const file of CONFIGS) for (const name of envVarsUsed(file)) assert.ok(readme.includes(name), `${name} (${file}) is not in collector-config/README.md`);
 });
 
-test('the binary holds exactly the components the configs use, from exactly the modules builder.yaml lists', () => {
+test('the binary holds exactly the components the configs use, from exactly the modules builder.yaml lists', async () => {
   const used = new Set(CONFIGS.flatMap((f) => [...componentTypes(readYaml(f))]));
-  const built = builtComponents();
+  const built = await builtComponents();
   assert.deepEqual([...built.types].sort(), [...used].sort());
   const manifest = readYaml('builder.yaml');
   const listed = SECTIONS.flatMap((s) => ((manifest[s] ?? []) as unknown as Array<{ gomod: string }>).map((c) => c.gomod));

@@ -1,11 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freeLoopbackPort, startProcess, waitFor, type ManagedProcess } from './managed-process.js';
+import { freePort } from './ports.js';
+import { runToExit, startProcess, type ManagedProcess } from './processes.js';
+import { repoRoot } from './preload-bundle.js';
 
 /** The collector configs under test, and the binary built from collector-config/builder.yaml. */
-export const COLLECTOR_CONFIG_DIR = fileURLToPath(new URL('../../collector-config/', import.meta.url));
+export const COLLECTOR_CONFIG_DIR = join(repoRoot, 'collector-config');
 const BINARY = 'otelcol-toolforge';
 
 /** The collector binary: from TOOLFORGE_TRACING_TOOLS_BIN (set by scripts/test) or PATH. Missing = a failure naming it. */
@@ -29,56 +29,56 @@ function collectorEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** `otelcol-toolforge validate` over one or more config files merged in order. */
-export function validateCollectorConfig(configFiles: string[], vars: Record<string, string>): { ok: boolean; output: string } {
+export async function validateCollectorConfig(configFiles: string[], vars: Record<string, string>): Promise<{ ok: boolean; output: string }> {
   const args = ['validate', ...configFiles.flatMap((f) => ['--config', f])];
-  const result = spawnSync(otelcolBinary(), args, { env: collectorEnv(vars), encoding: 'utf8', timeout: 60_000 });
-  return { ok: result.status === 0, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
+  const result = await runToExit({ name: 'otelcol-toolforge validate', command: otelcolBinary(), args, env: collectorEnv(vars) }, 60_000);
+  return { ok: result.code === 0, output: result.stdout + result.stderr };
+}
+
+/** `otelcol-toolforge components`: what the binary was built with. */
+export async function collectorComponents(): Promise<string> {
+  const result = await runToExit({ name: 'otelcol-toolforge components', command: otelcolBinary(), args: ['components'] }, 60_000);
+  if (result.code !== 0) throw new Error(`otelcol-toolforge components failed: ${result.stderr}`);
+  return result.stdout;
 }
 
 export interface LocalCollector {
   /** OTLP/HTTP base URL tools export to (OTEL_EXPORTER_OTLP_ENDPOINT). */
   readonly otlpEndpoint: string;
-  /** host:port of the collector's own Prometheus metrics. */
-  readonly selfMetricsTarget: string;
   readonly process: ManagedProcess;
   stop(): Promise<void>;
 }
 
 /**
- * Runs collector-config/local.yaml on free loopback ports: service graph to `remoteWriteUrl`,
- * sampled traces to `tracesEndpoint`. Resolves once the health check answers.
+ * Runs collector-config/local.yaml on loopback: service graph to `remoteWriteUrl`, sampled
+ * traces to `tracesEndpoint`, its own metrics on 127.0.0.1:`selfMetricsPort`. Resolves once
+ * the collector says it is ready.
  */
-export async function startLocalCollector(options: { workDir: string; remoteWriteUrl: string; tracesEndpoint: string }): Promise<LocalCollector> {
-  const [otlpPort, metricsPort, healthPort] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
-  const env = collectorEnv({
-    TOOLFORGE_TRACING_OTLP_HTTP_ENDPOINT: `127.0.0.1:${otlpPort}`,
-    TOOLFORGE_TRACING_PROMETHEUS_REMOTE_WRITE_URL: options.remoteWriteUrl,
-    TOOLFORGE_TRACING_TRACES_ENDPOINT: options.tracesEndpoint,
-    TOOLFORGE_TRACING_COLLECTOR_METRICS_PORT: String(metricsPort),
-    TOOLFORGE_TRACING_HEALTH_ENDPOINT: `127.0.0.1:${healthPort}`,
-  });
-  const proc = startProcess(otelcolBinary(), ['--config', join(COLLECTOR_CONFIG_DIR, 'local.yaml')], {
-    env,
-    logPath: join(options.workDir, 'collector.log'),
+export async function startLocalCollector(options: { remoteWriteUrl: string; tracesEndpoint: string; selfMetricsPort: number }): Promise<LocalCollector> {
+  const [otlpPort, healthPort] = [await freePort(), await freePort()];
+  const proc = startProcess({
+    name: 'otelcol-toolforge (local.yaml)',
+    command: otelcolBinary(),
+    args: ['--config', join(COLLECTOR_CONFIG_DIR, 'local.yaml')],
+    env: collectorEnv({
+      TOOLFORGE_TRACING_OTLP_HTTP_ENDPOINT: `127.0.0.1:${otlpPort}`,
+      TOOLFORGE_TRACING_PROMETHEUS_REMOTE_WRITE_URL: options.remoteWriteUrl,
+      TOOLFORGE_TRACING_TRACES_ENDPOINT: options.tracesEndpoint,
+      TOOLFORGE_TRACING_COLLECTOR_METRICS_PORT: String(options.selfMetricsPort),
+      TOOLFORGE_TRACING_HEALTH_ENDPOINT: `127.0.0.1:${healthPort}`,
+    }),
   });
   try {
-    await waitFor(
-      'the collector health check',
-      async () => {
-        if (proc.child.exitCode !== null) throw new Error(`collector exited with ${proc.child.exitCode}: ${proc.log().slice(-2000)}`);
-        const response = await fetch(`http://127.0.0.1:${healthPort}/`);
-        return response.ok ? true : undefined;
-      },
-      30_000,
-    );
+    await proc.waitForOutput(/Everything is ready/, 30_000);
   } catch (error) {
     await proc.stop();
     throw error;
   }
   return {
     otlpEndpoint: `http://127.0.0.1:${otlpPort}`,
-    selfMetricsTarget: `127.0.0.1:${metricsPort}`,
     process: proc,
-    stop: () => proc.stop(),
+    stop: async () => {
+      await proc.stop();
+    },
   };
 }

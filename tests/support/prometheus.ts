@@ -1,12 +1,19 @@
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { freeLoopbackPort, startProcess, waitFor, type ManagedProcess } from './managed-process.js';
+import { requireBinary } from './binaries.js';
+import { freePort } from './ports.js';
+import { startProcess, type ManagedProcess } from './processes.js';
 
 /** One series of an instant-query result. */
 export interface Sample {
   metric: Record<string, string>;
   value: number;
+}
+
+/** A scrape target: host:port, over http, or https without certificate checks (self-signed test servers). */
+export interface ScrapeTarget {
+  address: string;
+  scheme?: 'http' | 'https';
 }
 
 export interface TestPrometheus {
@@ -15,14 +22,9 @@ export interface TestPrometheus {
   readonly remoteWriteUrl: string;
   readonly process: ManagedProcess;
   query(promql: string): Promise<Sample[]>;
+  /** Polls `promql` until `accept` holds for the result; rejects after `timeoutMs` with the last result. */
+  waitFor(promql: string, accept: (samples: Sample[]) => boolean, timeoutMs: number): Promise<Sample[]>;
   stop(): Promise<void>;
-}
-
-function prometheusBinary(): string {
-  const found = spawnSync('sh', ['-c', 'command -v prometheus'], { encoding: 'utf8' });
-  const path = found.stdout.trim();
-  if (found.status !== 0 || path === '') throw new Error('prometheus not found on PATH: install the Debian package prometheus (scripts/setup --test does)');
-  return path;
 }
 
 /** The Prometheus HTTP API's instant query, with its error message passed on as it is. */
@@ -39,52 +41,53 @@ export async function instantQuery(baseUrl: string, promql: string): Promise<Sam
 }
 
 /**
- * The Debian prometheus on a free loopback port, its own storage under `workDir`, the
- * remote-write receiver on, scraping `scrapeTargets` (host:port, path /metrics) every second.
+ * The Debian prometheus on a free loopback port with its own storage under `workDir`, the
+ * remote-write receiver on, scraping each of `scrapeTargets` (path /metrics) every second.
  */
-export async function startPrometheus(options: { workDir: string; scrapeTargets?: Record<string, string> }): Promise<TestPrometheus> {
-  const port = await freeLoopbackPort();
+export async function startPrometheus(options: { workDir: string; scrapeTargets?: Record<string, ScrapeTarget> }): Promise<TestPrometheus> {
+  const binary = requireBinary('prometheus', 'prometheus');
+  const port = await freePort();
   const dataDir = join(options.workDir, 'prometheus-data');
   mkdirSync(dataDir, { recursive: true });
   const scrapeConfigs = Object.entries(options.scrapeTargets ?? {}).map(([job, target]) => ({
     job_name: job,
-    scrape_interval: '1s',
-    static_configs: [{ targets: [target] }],
+    scheme: target.scheme ?? 'http',
+    ...(target.scheme === 'https' ? { tls_config: { insecure_skip_verify: true } } : {}),
+    static_configs: [{ targets: [target.address] }],
   }));
   const configPath = join(options.workDir, 'prometheus.yml');
-  // JSON is YAML: no templating of a YAML text by hand.
+  // JSON is YAML: no YAML text assembled by hand.
   writeFileSync(configPath, JSON.stringify({ global: { scrape_interval: '1s', evaluation_interval: '1s' }, scrape_configs: scrapeConfigs }));
   const url = `http://127.0.0.1:${port}`;
-  const proc = startProcess(
-    prometheusBinary(),
-    [
-      `--config.file=${configPath}`,
-      `--storage.tsdb.path=${dataDir}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--web.enable-remote-write-receiver',
-      '--log.level=warn',
-    ],
-    { logPath: join(options.workDir, 'prometheus.log') },
-  );
+  const proc = startProcess({
+    name: 'prometheus',
+    command: binary,
+    args: [`--config.file=${configPath}`, `--storage.tsdb.path=${dataDir}`, `--web.listen-address=127.0.0.1:${port}`, '--web.enable-remote-write-receiver'],
+  });
   try {
-    await waitFor(
-      'Prometheus to be ready',
-      async () => {
-        if (proc.child.exitCode !== null) throw new Error(`prometheus exited with ${proc.child.exitCode}: ${proc.log().slice(-2000)}`);
-        const response = await fetch(`${url}/-/ready`);
-        return response.ok ? true : undefined;
-      },
-      30_000,
-    );
+    await proc.waitForOutput(/Server is ready to receive web requests/, 30_000);
   } catch (error) {
     await proc.stop();
     throw error;
   }
+  const query = (promql: string) => instantQuery(url, promql);
+  const waitFor = async (promql: string, accept: (samples: Sample[]) => boolean, timeoutMs: number): Promise<Sample[]> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const samples = await query(promql);
+      if (accept(samples)) return samples;
+      if (Date.now() > deadline) throw new Error(`PromQL ${promql} did not reach the expected result within ${timeoutMs} ms; last result: ${JSON.stringify(samples)}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  };
   return {
     url,
     remoteWriteUrl: `${url}/api/v1/write`,
     process: proc,
-    query: (promql) => instantQuery(url, promql),
-    stop: () => proc.stop(),
+    query,
+    waitFor,
+    stop: async () => {
+      await proc.stop();
+    },
   };
 }
