@@ -116,6 +116,8 @@ export async function runWebhook(opts: WebhookOptions): Promise<void> {
     await cache?.stop();
     await server.close();
     if (selfSignedDir !== undefined) await rm(selfSignedDir, { recursive: true, force: true });
+    // A list request to a hung API server cannot be aborted and would keep us alive.
+    process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
