@@ -22,7 +22,9 @@ declare const __TOOLFORGE_TRACING_VERSION__: string;
 const EXIT_FLUSH_TIMEOUT_MILLIS = 1000;
 
 function exporter(config: PreloadConfig, timeoutMillis: number): SpanExporter {
-  const options = { url: config.tracesUrl, timeoutMillis };
+  // One request in flight at most: with the batch processor's bounded queue this caps
+  // what a down or slow collector can make the app hold at queue + one batch.
+  const options = { url: config.tracesUrl, timeoutMillis, concurrencyLimit: 1 };
   return config.protocol === 'http/json' ? new JsonExporter(options) : new ProtobufExporter(options);
 }
 
@@ -56,7 +58,9 @@ export function start(): void {
     maxQueueSize: config.maxQueueSize,
     maxExportBatchSize: config.maxExportBatchSize,
     scheduledDelayMillis: config.scheduledDelayMillis,
-    exportTimeoutMillis: config.exportTimeoutMillis,
+    // Longer than the exporter's own deadline (retries included), so the processor never
+    // gives up on a batch and starts the next while the first is still being sent.
+    exportTimeoutMillis: config.exportTimeoutMillis + 1000,
   });
   const provider = new NodeTracerProvider({
     resource,

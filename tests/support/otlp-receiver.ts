@@ -24,6 +24,8 @@ export interface OtlpReceiver {
 export interface ReceiverOptions {
   answerAfterMs?: number;
   host?: string;
+  /** Default 0 (a free port); a fixed one brings a "down" collector back on its address. */
+  port?: number;
 }
 
 export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<OtlpReceiver> {
@@ -65,7 +67,7 @@ export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, resolve);
+    server.listen(options.port ?? 0, host, resolve);
   });
   const { port } = server.address() as AddressInfo;
 
