@@ -18,7 +18,7 @@ export function classifyDestination(target: DestinationTarget, profile: Profile)
   try {
     if (target === null || typeof target !== 'object') return { ...UNKNOWN };
     const host = parseHost(target.host);
-    if (!host) return { ...UNKNOWN };
+    if (!host) return unknownHost(target);
     return (
       matchExtraRules(profile.extraRules, host, target) ??
       (host.ip !== undefined ? ipLiteral(host) : undefined) ??
@@ -29,6 +29,14 @@ export function classifyDestination(target: DestinationTarget, profile: Profile)
     // A hostile target (throwing getters) must not reach the app.
     return { ...UNKNOWN };
   }
+}
+
+const DB_SYSTEM = /^[a-z0-9._-]{1,32}$/;
+
+/** No usable host (a socket path, an embedded database): the database system, if any, is the only detail. */
+function unknownHost(target: DestinationTarget): Destination {
+  const system = target.dbSystem;
+  return typeof system === 'string' && DB_SYSTEM.test(system) ? { ...UNKNOWN, detail: system } : { ...UNKNOWN };
 }
 
 function ipLiteral(host: ParsedHost): Destination {

@@ -69,6 +69,14 @@ describe('host forms', () => {
     assert.deepEqual(classifyDestination(hostile, toolforge), { node: 'unknown:destination', kind: 'external' });
   });
 
+  it('without a usable host, the database system is the only detail', () => {
+    assert.deepEqual(classifyDestination({ dbSystem: 'sqlite' }, toolforge), { node: 'unknown:destination', kind: 'external', detail: 'sqlite' });
+    assert.deepEqual(classifyDestination({ host: '/run/mysqld/mysqld.sock', dbSystem: 'mysql' }, toolforge), {
+      node: 'unknown:destination', kind: 'external', detail: 'mysql',
+    });
+    assert.deepEqual(classifyDestination({ dbSystem: 'Not A System' }, toolforge), { node: 'unknown:destination', kind: 'external' });
+  });
+
   it('returns a fresh object each call (callers may add to it)', () => {
     const first = classify('redis.svc.tools.eqiad1.wikimedia.cloud');
     (first as { detail?: string }).detail = 'changed';
