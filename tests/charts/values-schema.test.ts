@@ -1,0 +1,69 @@
+/**
+ * values.schema.json: a wrong value makes real `helm template` and `helm lint` fail with
+ * a message naming the field; its webhook.config part is the webhook's own schema.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
+import { chartDir, helm, releaseNamespace, templateArgs, valuesFile } from './helm.js';
+import { readValuesSchema, webhookConfigValuesSchema } from './values-schema-sync.js';
+
+test('the webhook.config schema is generated from webhook/config.ts and up to date', () => {
+  const inFile = (readValuesSchema().properties as any).webhook.properties.config;
+  assert.ok(
+    isDeepStrictEqual(inFile, webhookConfigValuesSchema()),
+    'charts/toolforge-tracing/values.schema.json is stale: run node --import tsx tests/charts/values-schema-sync.ts',
+  );
+});
+
+/** [--set argument, what Helm must say]: each names the field and what is wrong with it. */
+const badValues: Array<[string, RegExp]> = [
+  ['webhook.replicas=two', /at '\/webhook\/replicas': got string, want integer/],
+  ['webhook.replicas=0', /at '\/webhook\/replicas': minimum: got 0, want 1/],
+  ['webhook.timeoutSeconds=30', /at '\/webhook\/timeoutSeconds': maximum: got 30, want 5/],
+  ['webhook.port=443', /at '\/webhook\/port': minimum: got 443, want 1,024/],
+  ['webhook.replcias=3', /at '\/webhook': additional properties 'replcias' not allowed/],
+  ['webhook.config.otel.sampler=sometimes', /at '\/webhook\/config\/otel\/sampler': value must be one of 'always_on'/],
+  ['webhook.config.otel.samplerRatio=10%', /at '\/webhook\/config\/otel\/samplerRatio': got string, want number/],
+  ['webhook.config.profile=wikipedia', /at '\/webhook\/config\/profile': value must be one of 'toolforge', 'toolsbeta', 'lima-kilo', 'cloudvps'/],
+  ['webhook.config.injection.image=elsewhere/preload', /at '\/webhook\/config\/injection': additional properties 'image' not allowed/],
+  ['preload.image.pullPolicy=Sometimes', /at '\/preload\/image\/pullPolicy': value must be one of 'Always', 'IfNotPresent', 'Never'/],
+  ['collector.image.repository=opentelemetry-collector-contrib', /at '\/collector\/image\/repository': '[^']+' does not match pattern/],
+  ['nodeCollector.otlpHttpPort=70000', /at '\/nodeCollector\/otlpHttpPort': maximum: got 70,000, want 65,535/],
+  ['gateway.resources.limits.memory=lots', /at '\/gateway\/resources\/limits\/memory': '[^']+' does not match pattern/],
+  ['tempo.endpoint=http://tempo:4317', /at '\/tempo\/endpoint': '[^']+' does not match pattern/],
+  ['prometheus.remoteWriteUrl=prometheus:9090', /at '\/prometheus\/remoteWriteUrl': '[^']+' does not match pattern/],
+  ['certManager.duration=90days', /at '\/certManager\/duration': '[^']+' does not match pattern/],
+  ['networkPolicy.apiServerPorts=null', /at '\/networkPolicy': missing property 'apiServerPorts'/],
+];
+
+describe('a wrong value fails helm template, naming the field', () => {
+  for (const [set, message] of badValues) {
+    test(set, async () => {
+      const result = await helm(templateArgs('tools', ['--set', set]));
+      assert.notEqual(result.code, 0, `--set ${set} rendered`);
+      assert.match(result.stderr, message);
+    });
+  }
+});
+
+test('a number out of range (given with --set-json: --set reads 1.5 as a string) names the field', async () => {
+  const result = await helm(templateArgs('tools', ['--set-json', 'webhook.config.otel.samplerRatio=1.5']));
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, /at '\/webhook\/config\/otel\/samplerRatio': maximum: got 1\.5, want 1/);
+});
+
+test('a wrong value fails helm lint too, naming the field', async () => {
+  const result = await helm(['lint', chartDir, '--namespace', releaseNamespace, '-f', valuesFile('tools'), '--set', 'webhook.timeoutSeconds=30']);
+  assert.notEqual(result.code, 0);
+  assert.match(`${result.stdout}\n${result.stderr}`, /\/webhook\/timeoutSeconds': maximum: got 30, want 5/);
+});
+
+test('wrong combinations the schema cannot express fail with a precise message', async () => {
+  const noTempo = await helm(templateArgs('tools', ['--set', 'tempo.endpoint=']));
+  assert.notEqual(noTempo.code, 0);
+  assert.match(noTempo.stderr, /tempo\.endpoint is empty and tempo\.deploy\.enabled is false/);
+  const hostNetworkPort = await helm(templateArgs('tools', ['--set', 'nodeCollector.hostNetwork=true', '--set', 'nodeCollector.otlpHttpPort=14318']));
+  assert.notEqual(hostNetworkPort.code, 0);
+  assert.match(hostNetworkPort.stderr, /nodeCollector\.otlpHttpPort must be 4318 when nodeCollector\.hostNetwork is true/);
+});
