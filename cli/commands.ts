@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { registerWebhookCommand } from '../webhook/command.js';
+import { registerPreloadCommand } from '../preload/command.js';
 
 /** Each subcommand lives in the folder that owns it and registers itself here. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerWebhookCommand];
+export const commands: RegisterCommand[] = [registerWebhookCommand, registerPreloadCommand];
