@@ -20,8 +20,8 @@ export type Environment = (typeof environments)[number];
 export const releaseName = 'toolforge-tracing';
 export const releaseNamespace = 'toolforge-tracing';
 
-export function helmBinary(): string {
-  const dirs = [process.env.TOOLFORGE_TRACING_TOOLS_BIN, ...(process.env.PATH ?? '').split(':')];
+export function helmBinary(env: NodeJS.ProcessEnv = process.env): string {
+  const dirs = [env.TOOLFORGE_TRACING_TOOLS_BIN, ...(env.PATH ?? '').split(':')];
   for (const dir of dirs) {
     if (dir === undefined || dir === '') continue;
     const candidate = path.join(dir, 'helm');

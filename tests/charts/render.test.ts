@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { chartDir, describe as name, environments, helm, releaseNamespace, render, repoRoot, valuesFile, type K8sObject } from './helm.js';
+import { chartDir, describe as name, environments, helm, helmBinary, releaseNamespace, render, repoRoot, valuesFile, type K8sObject } from './helm.js';
 import { schemaErrors } from './kubernetes-schemas.js';
 
 const components = (objects: K8sObject[], kind: string) =>
@@ -60,6 +60,10 @@ for (const env of environments) {
     });
   });
 }
+
+test('no helm is a failure that says how to get one', () => {
+  assert.throws(() => helmBinary({ PATH: '/nonexistent' }), /helm is not installed: run scripts\/setup --test \(ensure_helm builds it/);
+});
 
 test("the chart's appVersion is the package version (image tags default to it)", () => {
   const chart = parse(readFileSync(`${chartDir}/Chart.yaml`, 'utf8')) as { appVersion: string };
