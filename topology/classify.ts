@@ -2,7 +2,6 @@ import { matchExtraRules } from './extra-rules.js';
 import { parseHost, type ParsedHost } from './host.js';
 import { matchHostRules } from './host-rules.js';
 import { ipScope } from './ip-ranges.js';
-import { registrableDomain } from './external.js';
 import type { Profile } from './profiles.js';
 import { NODES } from './reserved-nodes.js';
 import { clusterService } from './toolforge-rules.js';
@@ -64,5 +63,6 @@ function unmatched(host: ParsedHost, profile: Profile): Destination {
     const found = clusterService(name.slice(0, dot), name.slice(dot + 1));
     if (found && found.kind === 'tool') return found;
   }
-  return { node: NODES.internet, kind: 'external', detail: registrableDomain(name) };
+  // One node for the whole internet keeps the graph bounded; the host (never a path or query) says where.
+  return { node: NODES.internet, kind: 'external', detail: name };
 }

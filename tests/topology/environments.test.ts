@@ -29,7 +29,7 @@ const expectations: Record<string, Row[]> = {
     [{ host: 'enwiki.analytics.db.svc.wikimedia.cloud' }, { node: 'wmcs:wiki-replicas', kind: 'service', detail: 'enwiki' }],
     [{ host: 'en.wikipedia.org' }, { node: 'wikimedia:mediawiki', kind: 'service', detail: 'en.wikipedia.org' }],
     // The production cluster domain means nothing in toolsbeta.
-    [{ host: 'api.tool-xtools.svc.tools.local' }, { node: 'external:internet', kind: 'external', detail: 'tools.local' }],
+    [{ host: 'api.tool-xtools.svc.tools.local' }, { node: 'external:internet', kind: 'external', detail: 'api.tool-xtools.svc.tools.local' }],
   ],
   'lima-kilo': [
     [{ host: 'web.tool-tf-test.svc.cluster.local:8000' }, { node: 'tf-test', kind: 'tool', detail: 'web' }],
@@ -53,7 +53,7 @@ const expectations: Record<string, Row[]> = {
     [{ host: 'object.eqiad1.wikimediacloud.org', path: '/swift/v1/AUTH_myproject/c/o' }, { node: 'wmcs:object-storage', kind: 'service', detail: 'myproject' }],
     [{ host: 'en.wikipedia.org' }, { node: 'wikimedia:mediawiki', kind: 'service', detail: 'en.wikipedia.org' }],
     // No Kubernetes on a VM: cluster names are nothing special.
-    [{ host: 'api.tool-xtools.svc.tools.local' }, { node: 'external:internet', kind: 'external', detail: 'tools.local' }],
+    [{ host: 'api.tool-xtools.svc.tools.local' }, { node: 'external:internet', kind: 'external', detail: 'api.tool-xtools.svc.tools.local' }],
     [{ host: 'api.tool-xtools' }, { node: 'external:internet', kind: 'external', detail: 'api.tool-xtools' }],
     [{ host: 'kubernetes' }, { node: 'local:unqualified', kind: 'external', detail: 'kubernetes' }],
   ],

@@ -122,10 +122,9 @@ const tables: Record<string, Row[]> = {
     [{ host: 'docker-registry.svc.toolforge.org' }, { node: 'toolforge:registry', kind: 'service' }],
   ],
   'Other external hosts': [
-    [{ host: 'api.github.com', port: 443 }, { node: 'external:internet', kind: 'external', detail: 'github.com' }],
-    [{ host: 'www.bbc.co.uk' }, { node: 'external:internet', kind: 'external', detail: 'bbc.co.uk' }],
-    // Per-user subdomains of hosting services collapse to the registrable domain.
-    [{ host: 'someone.github.io' }, { node: 'external:internet', kind: 'external', detail: 'github.io' }],
+    [{ host: 'api.github.com', port: 443, path: '/repos/x/y?access_token=secret' }, { node: 'external:internet', kind: 'external', detail: 'api.github.com' }],
+    [{ host: 'www.bbc.co.uk' }, { node: 'external:internet', kind: 'external', detail: 'www.bbc.co.uk' }],
+    [{ host: 'API.OpenStreetMap.org.:443' }, { node: 'external:internet', kind: 'external', detail: 'api.openstreetmap.org' }],
     [{ host: 'localhost:3000' }, { node: 'local:loopback', kind: 'external' }],
     [{ host: 'memcached' }, { node: 'local:unqualified', kind: 'external', detail: 'memcached' }],
   ],
