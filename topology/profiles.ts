@@ -46,11 +46,19 @@ function buildProfile(name: ProfileName): Profile {
   });
 }
 
-const PROFILES = new Map<string, Profile>(PROFILE_NAMES.map((name) => [name, buildProfile(name)]));
+// Built on first use: a process needs one profile, and building costs load time in every tool.
+const built = new Map<ProfileName, Profile>();
 
 /** The built-in profile of that name; unknown or missing names fall back to `toolforge` (see `isProfileName` to reject them). */
 export function profileByName(name: string): Profile {
-  return PROFILES.get(typeof name === 'string' ? name.trim().toLowerCase() : '') ?? PROFILES.get('toolforge')!;
+  const wanted = typeof name === 'string' ? name.trim().toLowerCase() : '';
+  const key: ProfileName = isProfileName(wanted) ? wanted : 'toolforge';
+  let profile = built.get(key);
+  if (!profile) {
+    profile = buildProfile(key);
+    built.set(key, profile);
+  }
+  return profile;
 }
 
 export function isProfileName(name: unknown): name is ProfileName {
