@@ -8,6 +8,7 @@ import { loadConfig } from './config.js';
 import { createMetrics } from './metrics.js';
 import { loadKubeConfig, NamespaceCache } from './namespace-cache.js';
 import { createWebhookServer } from './server.js';
+import { pino } from 'pino';
 import { readTls, selfSignedTls, watchTls, type TlsMaterial } from './tls.js';
 
 interface WebhookOptions {
@@ -49,6 +50,8 @@ export async function runWebhook(opts: WebhookOptions): Promise<void> {
     await writeFile(join(selfSignedDir, 'tls.crt'), tls.cert);
   }
 
+  // Logs go to stderr so stdout carries only the "listening on" line.
+  const log = pino({ level: config.server.logLevel, base: { component: 'webhook' } }, pino.destination({ dest: 2, sync: true }));
   const metrics = createMetrics();
   const kc = config.kubernetes.watchNamespaces ? loadKubeConfig(config.kubernetes.kubeconfig) : undefined;
   let cache: NamespaceCache | undefined;
@@ -57,10 +60,10 @@ export async function runWebhook(opts: WebhookOptions): Promise<void> {
     version,
     tls,
     metrics,
+    log,
     namespaceInfo: (ns) => cache?.get(ns),
     namespaceCacheState: () => (cache === undefined ? 'off' : cache.synced ? 'synced' : 'unsynced'),
   });
-  const log = server.log;
   if (kc !== undefined) {
     cache = new NamespaceCache(kc, {
       onSynced: (size) => {

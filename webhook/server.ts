@@ -2,7 +2,8 @@
  * The HTTPS shell around admit(): routes, body limits, error mapping, metrics.
  * Whatever happens past a readable uid, the answer is "allowed" (fail open).
  */
-import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import type { Server } from 'node:https';
 import { admit, type AdmitDeps, type AdmitResult } from './admit.js';
 import type { Metrics } from './metrics.js';
@@ -12,6 +13,7 @@ import { secureOptions, type TlsMaterial } from './tls.js';
 export interface WebhookServerOptions extends AdmitDeps {
   tls: TlsMaterial;
   metrics: Metrics;
+  log: Logger;
   /** State of the namespace watch, reported by /readyz. */
   namespaceCacheState: () => 'synced' | 'unsynced' | 'off';
 }
@@ -35,19 +37,20 @@ function bodyErrorMessage(err: FastifyError, maxBodyBytes: number): string | und
   }
 }
 
+const logFields = (r: AdmitResult) => ({ uid: r.uid, outcome: r.outcome, reason: r.reason, dryRun: r.dryRun, detail: r.detail });
+
 function uidOf(body: unknown): string | undefined {
   const uid = (body as { request?: { uid?: unknown } } | undefined)?.request?.uid;
   return typeof uid === 'string' && uid !== '' ? uid : undefined;
 }
 
 export function createWebhookServer(options: WebhookServerOptions): WebhookServer {
-  const { metrics, config } = options;
+  const { metrics, config, log } = options;
   const app = Fastify({
     https: secureOptions(options.tls),
     bodyLimit: config.server.maxBodyBytes,
-    // Logs go to stderr so stdout carries only the "listening on" line.
-    logger: { level: config.server.logLevel, stream: process.stderr },
-    logController: new LogController({ disableRequestLogging: true }),
+    // Fastify's logger makes a child logger per request; admissions log only what matters.
+    logger: false,
     return503OnClosing: true,
   });
 
@@ -65,10 +68,9 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     const start = process.hrtime.bigint();
     const result = admit(request.body, options);
     record(result, Number(process.hrtime.bigint() - start) / 1e9);
-    const fields = { uid: result.uid, outcome: result.outcome, reason: result.reason, dryRun: result.dryRun, detail: result.detail };
-    if (result.outcome === 'error') request.log.error(fields, 'admission failed open: allowed without patch');
-    else if (result.outcome === 'bad-request') request.log.warn(fields, 'bad AdmissionReview');
-    else request.log.debug({ ...fields, skippedContainers: result.skippedContainers }, 'admission');
+    if (result.outcome === 'error') log.error(logFields(result), 'admission failed open: allowed without patch');
+    else if (result.outcome === 'bad-request') log.warn(logFields(result), 'bad AdmissionReview');
+    else if (log.isLevelEnabled('debug')) log.debug({ ...logFields(result), skippedContainers: result.skippedContainers }, 'admission');
     return reply.code(result.status).send(result.body);
   });
 
@@ -84,17 +86,17 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
       const uid = uidOf(request.body);
       if (uid !== undefined) {
         metrics.admissions.labels('error').inc();
-        request.log.error({ err, uid }, 'admission failed open: allowed without patch');
+        log.error({ err, uid }, 'admission failed open: allowed without patch');
         return reply.code(200).send(reviewResponse(uid));
       }
       const message = bodyErrorMessage(err, config.server.maxBodyBytes);
       if (message !== undefined) {
         metrics.admissions.labels('bad-request').inc();
-        request.log.warn({ code: err.code }, message);
+        log.warn({ code: err.code }, message);
         return reply.code(400).send({ error: message });
       }
     }
-    request.log.error({ err }, 'request failed');
+    log.error({ err }, 'request failed');
     return reply.code(err.statusCode ?? 500).send({ error: err.message });
   });
 
