@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { chartDir, describe as name, environments, helm, helmBinary, releaseNamespace, render, repoRoot, valuesFile, type K8sObject } from './helm.js';
-import { schemaErrors } from './kubernetes-schemas.js';
+import { builtInModelName, schemaErrors, unknownFields } from './kubernetes-schemas.js';
 
 const components = (objects: K8sObject[], kind: string) =>
   objects
@@ -29,6 +29,14 @@ for (const env of environments) {
       assert.ok(objects.length >= 20, `only ${objects.length} objects rendered`);
       const invalid = objects.map((o) => [name(o), schemaErrors(o)] as const).filter(([, errors]) => errors !== '');
       assert.deepEqual(invalid, []);
+    });
+
+    test('no built-in object carries a field its API does not define (the API server would drop it silently)', async () => {
+      const objects = [...(await render(env)), ...(await render(env, ['--set', 'agent.enabled=true']))];
+      const builtIn = objects.filter((o) => builtInModelName(o) !== undefined);
+      // Only cert-manager's Issuer and Certificate are CRDs; the wiring test checks their fields.
+      assert.deepEqual([...new Set(objects.filter((o) => !builtIn.includes(o)).map((o) => o.kind))].sort(), ['Certificate', 'Issuer']);
+      assert.deepEqual(builtIn.flatMap((o) => unknownFields(o).map((f) => `${name(o)}: ${f}`)), []);
     });
 
     test('every object has a name, and namespaced ones are in the release namespace (Grafana provisioning aside)', async () => {
@@ -79,5 +87,8 @@ test('the schema check is not vacuous: a broken object is reported', async () =>
   const certificate = structuredClone(objects.find((o) => o.kind === 'Certificate')!) as K8sObject & { spec: { privateKey: { algorithm: string } } };
   certificate.spec.privateKey.algorithm = 'EC';
   assert.match(schemaErrors(certificate), /algorithm must be equal to one of the allowed values/);
+  const typo = structuredClone(objects.find((o) => o.kind === 'DaemonSet')!) as K8sObject & { spec: { template: { spec: { containers: Array<Record<string, unknown>> } } } };
+  typo.spec.template.spec.containers[0]!.readinesProbe = { httpGet: { path: '/' } };
+  assert.deepEqual(unknownFields(typo), ['DaemonSet.spec.template.spec.containers[0].readinesProbe']);
   assert.match(schemaErrors({ apiVersion: 'example.org/v1', kind: 'Widget', metadata: { name: 'w' } }), /no schema for apiVersion example.org\/v1 kind Widget/);
 });
