@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { registerWebhookCommand } from '../webhook/command.js';
 import { registerPreloadCommand } from '../preload/command.js';
+import { registerTopologyCommand } from '../topology/command.js';
 
 /** Each subcommand lives in the folder that owns it and registers itself here. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerWebhookCommand, registerPreloadCommand];
+export const commands: RegisterCommand[] = [registerWebhookCommand, registerPreloadCommand, registerTopologyCommand];
