@@ -23,7 +23,7 @@ export interface TestPrometheus {
   readonly process: ManagedProcess;
   query(promql: string): Promise<Sample[]>;
   /** Polls `promql` until `accept` holds for the result; rejects after `timeoutMs` with the last result. */
-  waitFor(promql: string, accept: (samples: Sample[]) => boolean, timeoutMs: number): Promise<Sample[]>;
+  waitFor(promql: string, accept: (samples: Sample[]) => boolean, timeoutMs: number, intervalMs?: number): Promise<Sample[]>;
   stop(): Promise<void>;
 }
 
@@ -71,13 +71,13 @@ export async function startPrometheus(options: { workDir: string; scrapeTargets?
     throw error;
   }
   const query = (promql: string) => instantQuery(url, promql);
-  const waitFor = async (promql: string, accept: (samples: Sample[]) => boolean, timeoutMs: number): Promise<Sample[]> => {
+  const waitFor = async (promql: string, accept: (samples: Sample[]) => boolean, timeoutMs: number, intervalMs = 500): Promise<Sample[]> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const samples = await query(promql);
       if (accept(samples)) return samples;
       if (Date.now() > deadline) throw new Error(`PromQL ${promql} did not reach the expected result within ${timeoutMs} ms; last result: ${JSON.stringify(samples)}`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
   };
   return {

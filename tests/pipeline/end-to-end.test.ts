@@ -1,0 +1,274 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { COLLECTOR_CONFIG_DIR, startLocalCollector, type LocalCollector } from '../support/collector.js';
+import { DEFAULT_NODE, nodeBinary } from '../support/node-runtimes.js';
+import { freePort } from '../support/ports.js';
+import { repoRoot } from '../support/preload-bundle.js';
+import { privateHosts } from '../support/private-hosts.js';
+import { startProcess, type ManagedProcess, type ProcessSpec } from '../support/processes.js';
+import { startPrometheus, type Sample, type TestPrometheus } from '../support/prometheus.js';
+import { fixtureApp, HOSTS, startToolforgeWorld, type ToolforgeWorld } from '../support/toolforge-world.js';
+import { startForwardingProxy, type ForwardingProxy } from './forwarding-proxy.js';
+
+/**
+ * Real tools with the preload -> real collector (collector-config/local.yaml) -> real
+ * Prometheus; PromQL checks every edge the service graph must show, at 100% and at 10%
+ * head sampling, and what reaches the traces side. Then every dashboard panel's query runs
+ * against this Prometheus.
+ */
+
+const CALLER_APP = path.join(repoRoot, 'tests', 'pipeline', 'apps', 'dependency-caller.cjs');
+const CALLEE_APP = fixtureApp('callee/app.cjs');
+const WIKIS = ['enwiki', 'dewiki'];
+const MEDIAWIKI = { en: 'en.wikipedia.org', de: 'de.wikipedia.org' };
+const RUNS_FULL = 40;
+const milliseconds = (d: string): number => {
+  const m = /^(\d+)(ms|s)$/.exec(d);
+  if (!m) throw new Error(`unexpected duration ${d} in local.yaml`);
+  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+};
+const localGraph = (parse(readFileSync(path.join(COLLECTOR_CONFIG_DIR, 'local.yaml'), 'utf8')) as { connectors: { service_graph: { store: { ttl: string }; store_expiration_loop: string; metrics_flush_interval: string } } }).connectors.service_graph;
+/** Longest time from a span's arrival to its edge's count in Prometheus, plus a second for remote write. */
+const settleMs = milliseconds(localGraph.store.ttl) + milliseconds(localGraph.store_expiration_loop) + milliseconds(localGraph.metrics_flush_interval) + 1000;
+const RUNS_SAMPLED = 300;
+const SAMPLE_RATIO = 0.1;
+
+/** One series of traces_service_graph_request_total, as a readable key. */
+function edgeKey(m: Record<string, string>): string {
+  const detail = m.client_toolforge_dependency_detail ? ` [${m.client_toolforge_dependency_detail}]` : '';
+  return `${m.client} -> ${m.server} (${m.connection_type || 'paired'})${detail}${m.failed === 'true' ? ' failed' : ''}`;
+}
+
+/** What one tool's runs must produce: each GET /run makes the calls dependency-caller.cjs lists. */
+function expectedEdges(caller: string, callee: string, runs: number): Map<string, number> {
+  return new Map([
+    [`user -> ${caller} (virtual_node)`, runs],
+    [`${caller} -> ${callee} (paired)`, runs],
+    [`${caller} -> wmcs:wiki-replicas (database) [enwiki]`, runs],
+    [`${caller} -> wmcs:wiki-replicas (database) [dewiki]`, runs],
+    [`${caller} -> toolforge:toolsdb (database) [s51234__mytool]`, runs],
+    [`${caller} -> toolforge:redis (database)`, runs],
+    [`${caller} -> wikimedia:mediawiki (virtual_node) [${MEDIAWIKI.en}]`, runs],
+    [`${caller} -> wikimedia:mediawiki (virtual_node) [${MEDIAWIKI.en}] failed`, runs],
+    [`${caller} -> wikimedia:mediawiki (virtual_node) [${MEDIAWIKI.de}]`, 2 * runs],
+  ]);
+}
+
+const withinFivePercent = (actual: number, expected: number): boolean => Math.abs(actual - expected) <= 0.05 * expected;
+
+function edgesOf(samples: Sample[]): Map<string, number> {
+  return new Map(samples.map((s) => [edgeKey(s.metric), s.value]));
+}
+
+function insecureJsonPost(url: string, body: unknown): Promise<{ status: number; body: string }> {
+  // The webhook's certificate is self-signed for this run; the request stays on loopback.
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: 'POST', rejectUnauthorized: false, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+describe('pipeline end to end: Node tools with the preload -> collector (local.yaml) -> Prometheus', { timeout: 600_000 }, () => {
+  let world: ToolforgeWorld;
+  let prometheus: TestPrometheus;
+  let collector: LocalCollector;
+  let proxy: ForwardingProxy;
+  let webhook: ManagedProcess;
+  let inPipelineHosts: (spec: ProcessSpec) => ProcessSpec;
+  const tools: ManagedProcess[] = [];
+
+  async function startTool(tool: string, app: string, env: Record<string, string>): Promise<number> {
+    const toolEnv = world.toolEnv(tool, { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpEndpoint });
+    toolEnv.NODE_OPTIONS = `--require ${world.preload}`;
+    const proc = startProcess(inPipelineHosts({ name: `tool ${tool}`, command: nodeBinary(DEFAULT_NODE), args: [app], env: toolEnv }));
+    tools.push(proc);
+    return Number((await proc.waitForOutput(/listening (\d+)/))[1]);
+  }
+
+  /** A caller tool and the tool it calls through the proxy, at the given head-sampling ratio. */
+  async function startPair(caller: string, callee: string, ratio: number): Promise<number> {
+    const sampler = { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(ratio) };
+    proxy.routes.set(`${callee}.toolforge.org`, await startTool(callee, CALLEE_APP, sampler));
+    return startTool(caller, CALLER_APP, {
+      ...sampler,
+      CALLEE_URL: `http://${callee}.toolforge.org:${proxy.port}`,
+      REPLICA_WIKIS: WIKIS.join(','),
+      TOOLSDB_HOST: HOSTS.toolsdb,
+      MEDIAWIKI_CALLS: `${MEDIAWIKI.en}:1,${MEDIAWIKI.de}:2`,
+      MEDIAWIKI_FAILING_HOST: MEDIAWIKI.en,
+      MEDIAWIKI_PORT: new URL(world.wikiUrl ?? '').port,
+    });
+  }
+
+  async function drive(port: number, runs: number): Promise<void> {
+    for (let i = 0; i < runs; i++) {
+      const response = await fetch(`http://127.0.0.1:${port}/run`);
+      const text = await response.text();
+      assert.equal(response.status, 200, `run ${i}: ${text}`);
+    }
+  }
+
+  /**
+   * The graph of `caller` once it is final: after the pairing TTL, the expiry loop and the
+   * flush of local.yaml have passed since the last call, and two reads a second apart agree.
+   */
+  async function finalEdges(caller: string): Promise<Map<string, number>> {
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+    const promql = `traces_service_graph_request_total{client=~"${caller}|user"}`;
+    const relevant = (samples: Sample[]) => edgesOf(samples.filter((s) => s.metric.client === caller || s.metric.server === caller));
+    let previous = '';
+    const samples = await prometheus.waitFor(
+      promql,
+      (result) => {
+        const snapshot = JSON.stringify([...relevant(result)].sort());
+        const stable = snapshot === previous;
+        previous = snapshot;
+        return stable;
+      },
+      30_000,
+      1000,
+    );
+    return relevant(samples);
+  }
+
+  before(async () => {
+    world = await startToolforgeWorld({ mariadb: true, redis: true, wiki: true });
+    await world.mariadb!.sql('CREATE DATABASE dewiki_p;');
+    const hostsDir = path.join(world.dir.path, 'pipeline-hosts');
+    mkdirSync(hostsDir);
+    const names = ['alpha', 'beta', 'gamma', 'delta'].map((t) => `${t}.toolforge.org`);
+    names.push(...WIKIS.map((w) => `${w}.analytics.db.svc.wikimedia.cloud`), HOSTS.toolsdb, HOSTS.redis, MEDIAWIKI.en, MEDIAWIKI.de);
+    inPipelineHosts = await privateHosts(hostsDir, Object.fromEntries(names.map((n) => [n, '127.0.0.1'])));
+    proxy = await startForwardingProxy();
+
+    webhook = startProcess({
+      name: 'toolforge-tracing webhook',
+      command: path.join(repoRoot, 'bin', 'toolforge-tracing'),
+      args: ['webhook', '--port', '0', '--self-signed'],
+      env: { PATH: process.env.PATH, HOME: world.dir.path },
+    });
+    const webhookPort = Number((await webhook.waitForOutput(/listening on https:\/\/127\.0\.0\.1:(\d+)\//, 120_000))[1]);
+
+    const collectorMetricsPort = await freePort();
+    const workDir = path.join(world.dir.path, 'pipeline');
+    mkdirSync(workDir);
+    prometheus = await startPrometheus({
+      workDir,
+      scrapeTargets: {
+        'otelcol-local': { address: `127.0.0.1:${collectorMetricsPort}` },
+        'toolforge-tracing-webhook': { address: `127.0.0.1:${webhookPort}`, scheme: 'https' },
+      },
+    });
+    collector = await startLocalCollector({ remoteWriteUrl: prometheus.remoteWriteUrl, tracesEndpoint: world.receiver.endpoint, selfMetricsPort: collectorMetricsPort });
+
+    // One real admission, so the injector panels have something to show.
+    const review = {
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: {
+        uid: 'e2e-0001',
+        kind: { group: '', version: 'v1', kind: 'Pod' },
+        resource: { group: '', version: 'v1', resource: 'pods' },
+        namespace: 'tool-alpha',
+        operation: 'CREATE',
+        userInfo: { username: 'system:serviceaccount:tool-alpha:default' },
+        object: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'alpha-7d9f-abcde', namespace: 'tool-alpha', labels: { toolforge: 'tool' } },
+          spec: { containers: [{ name: 'webservice', image: 'docker-registry.tools.wmflabs.org/toolforge-node18-sssd-web:latest' }] },
+        },
+      },
+    };
+    const answer = await insecureJsonPost(`https://127.0.0.1:${webhookPort}/mutate`, review);
+    assert.equal(answer.status, 200, answer.body);
+  });
+
+  after(async () => {
+    for (const tool of tools) await tool.stop();
+    await collector?.stop();
+    await prometheus?.stop();
+    await webhook?.stop();
+    await proxy?.stop();
+    await world?.stop();
+  });
+
+  test(`100% sampling: ${RUNS_FULL} runs of alpha give every edge its exact count, and every trace reaches the traces side`, async (t) => {
+    const port = await startPair('alpha', 'beta', 1);
+    const forwardedBefore = proxy.forwarded();
+    await drive(port, RUNS_FULL);
+    assert.equal(proxy.forwarded() - forwardedBefore, RUNS_FULL, 'alpha reached beta through the proxy once per run');
+
+    const expected = expectedEdges('alpha', 'beta', RUNS_FULL);
+    const measured = await finalEdges('alpha');
+    t.diagnostic(`edges at 100%: ${JSON.stringify(Object.fromEntries(measured))}`);
+    assert.deepEqual(new Map([...measured].sort()), new Map([...expected].sort()), 'exactly these edges with exactly these counts');
+
+    const traces = new Set(world.receiver.spans().filter((s) => s.resource['service.name'] === 'alpha' && s.kind === 'SERVER').map((s) => s.traceId));
+    assert.equal(traces.size, RUNS_FULL, 'all traces reach the traces side at 100%');
+  });
+
+  test(`10% sampling: ${RUNS_SAMPLED} runs of gamma still count every call (within 5%), while only ~10% of traces reach the traces side`, async (t) => {
+    const port = await startPair('gamma', 'delta', SAMPLE_RATIO);
+    await drive(port, RUNS_SAMPLED);
+
+    const expected = expectedEdges('gamma', 'delta', RUNS_SAMPLED);
+    const measured = await finalEdges('gamma');
+    t.diagnostic(`edges at 10%: ${JSON.stringify(Object.fromEntries(measured))}`);
+    assert.deepEqual([...measured.keys()].sort(), [...expected.keys()].sort(), 'the same edges as at 100%');
+    for (const [key, n] of expected) assert.ok(withinFivePercent(measured.get(key) ?? 0, n), `${key}: ${measured.get(key)} vs ${n}`);
+
+    const spans = world.receiver.spans().filter((s) => s.resource['service.name'] === 'gamma' || s.resource['service.name'] === 'delta');
+    assert.ok(spans.every((s) => s.attributes['toolforge.sampled'] === true), 'no unsampled span reaches the traces side');
+    const sampledTraces = new Set(spans.filter((s) => s.resource['service.name'] === 'gamma' && s.kind === 'SERVER').map((s) => s.traceId));
+    const share = sampledTraces.size / RUNS_SAMPLED;
+    t.diagnostic(`traces stored: ${sampledTraces.size} of ${RUNS_SAMPLED} (${(share * 100).toFixed(1)}%); spans stored: ${spans.length}`);
+    // Binomial(300, 0.1): 5%..16% holds with probability > 99.9%.
+    assert.ok(share >= 0.05 && share <= 0.16, `sampled share ${share}`);
+    // Parent-based: a sampled trace is whole on the traces side (delta's server span is in it too).
+    const deltaTraces = new Set(spans.filter((s) => s.resource['service.name'] === 'delta').map((s) => s.traceId));
+    assert.deepEqual([...deltaTraces].sort(), [...sampledTraces].sort());
+  });
+
+  test('every dashboard panel query returns data from this Prometheus (NFS panels: valid, and empty until the eBPF agent feeds them)', async (t) => {
+    const dir = path.join(repoRoot, 'charts', 'toolforge-tracing', 'dashboards');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    assert.ok(files.length >= 5, `dashboards found: ${files.join(', ')}`);
+    // Grafana's variables, resolved as Grafana would for this run.
+    const variables: Record<string, string> = { tool: 'alpha', __rate_interval: '1m', __range: '10m', __interval: '15s' };
+    const resolve = (expr: string) => expr.replace(/\$\{?(\w+)\}?/g, (whole, name: string) => variables[name] ?? whole);
+    // Let Prometheus scrape the collector and the webhook after the runs.
+    await new Promise((r) => setTimeout(r, 3000));
+    let queries = 0;
+    for (const file of files) {
+      const dashboard = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as { uid: string; panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
+      // Only the eBPF agent produces toolforge_internal_dependencies_total; no agent runs here.
+      const fedByAgent = dashboard.uid === 'tt-nfs';
+      for (const panel of dashboard.panels) {
+        assert.ok((panel.targets ?? []).length > 0, `${file} / ${panel.title}: no query`);
+        for (const target of panel.targets ?? []) {
+          const promql = resolve(target.expr);
+          assert.doesNotMatch(promql, /\$/, `${file} / ${panel.title}: unresolved variable in ${promql}`);
+          const samples = await prometheus.query(promql);
+          queries++;
+          if (fedByAgent) {
+            assert.ok(promql.includes('toolforge_internal_dependencies_total'), `${file} / ${panel.title} reads the agent's series`);
+            assert.equal(samples.length, 0, `${file} / ${panel.title}: data appeared without an agent: ${JSON.stringify(samples)}`);
+          } else {
+            assert.ok(samples.length > 0, `${file} / ${panel.title}: no data for ${promql}`);
+          }
+        }
+      }
+    }
+    t.diagnostic(`${queries} panel queries run over ${files.length} dashboards`);
+  });
+});
