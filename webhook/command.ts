@@ -31,7 +31,7 @@ function integer(min: number, max: number) {
 
 const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host);
 
-export async function runWebhook(opts: WebhookOptions): Promise<void> {
+async function runWebhook(opts: WebhookOptions): Promise<void> {
   const config = await loadConfig(opts.config);
   if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
     throw new Error('--tls-cert and --tls-key go together: give both (cert-manager writes tls.crt and tls.key)');

@@ -23,7 +23,7 @@ const namespacePattern = z
 const labelValue = z.string().regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, 'must be a Kubernetes label value');
 
 /** OTEL_TRACES_SAMPLER values of the OpenTelemetry SDK specification. */
-export const samplerNames = [
+const samplerNames = [
   'always_on',
   'always_off',
   'traceidratio',
@@ -32,8 +32,8 @@ export const samplerNames = [
   'parentbased_traceidratio',
 ] as const;
 
-/** OTEL_PROPAGATORS values of the OpenTelemetry SDK specification. */
-export const propagatorNames = ['tracecontext', 'baggage', 'b3', 'b3multi', 'jaeger', 'xray', 'ottrace', 'none'] as const;
+/** OTEL_PROPAGATORS values the preload implements (a subset of the specification's). */
+const propagatorNames = ['tracecontext', 'baggage', 'none'] as const;
 
 const resourceList = z.strictObject({ cpu: quantity, memory: quantity });
 

@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Outcome } from './admit.js';
 import { containerSkipReasons, skipReasons } from './policy.js';
 
-export const outcomes: Outcome[] = ['injected', 'skipped', 'error', 'bad-request'];
+const outcomes: Outcome[] = ['injected', 'skipped', 'error', 'bad-request'];
 
 export function createMetrics() {
   const registry = new Registry();

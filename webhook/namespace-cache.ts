@@ -32,7 +32,7 @@ export function loadKubeConfig(file: string | undefined): KubeConfig | undefined
   return kc;
 }
 
-export function namespaceInfo(ns: V1Namespace): NamespaceInfo {
+function namespaceInfo(ns: V1Namespace): NamespaceInfo {
   return { labels: { ...ns.metadata?.labels }, annotations: { ...ns.metadata?.annotations } };
 }
 

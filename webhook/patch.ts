@@ -30,7 +30,7 @@ export interface PatchOp {
 const pointer = (segment: string): string => segment.replaceAll('~', '~0').replaceAll('/', '~1');
 
 /** `base`, else `base-2`, `base-3`, ... : the first not in `taken`. */
-export function freeName(base: string, taken: ReadonlySet<string>): string {
+function freeName(base: string, taken: ReadonlySet<string>): string {
   if (!taken.has(base)) return base;
   for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
 }
@@ -47,7 +47,7 @@ const ownedEnv = [
   profileEnv,
 ];
 
-export const skippedAnnotationValue = (skipped: SkippedContainer[]): string =>
+const skippedAnnotationValue = (skipped: SkippedContainer[]): string =>
   skipped.map((s) => `${s.container}=${s.reason}`).join(',');
 
 function annotationOps(pod: V1Pod, wanted: Record<string, string>): PatchOp[] {

@@ -59,7 +59,7 @@ function optsOut(value: string | undefined): boolean {
   return value !== undefined && value.trim().toLowerCase() === 'false';
 }
 
-export function namespaceExcluded(namespace: string, config: WebhookConfig): boolean {
+function namespaceExcluded(namespace: string, config: WebhookConfig): boolean {
   if (namespace === config.namespaces.webhook) return true;
   return config.namespaces.excluded.some((pattern) =>
     pattern.endsWith('*') ? namespace.startsWith(pattern.slice(0, -1)) : namespace === pattern,

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { generate } from 'selfsigned';
 
-export const minTlsVersion = 'TLSv1.2';
+const minTlsVersion = 'TLSv1.2';
 
 export interface TlsMaterial {
   cert: string;
