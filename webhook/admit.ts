@@ -40,7 +40,7 @@ export function admit(body: unknown, deps: AdmitDeps): AdmitResult {
         kind: request.kind,
         namespace: request.namespace,
         object: request.object,
-        namespaceInfo: request.namespace === undefined ? undefined : deps.namespaceInfo(request.namespace),
+        namespaceInfo: deps.namespaceInfo,
       },
       deps.config,
     );

@@ -41,7 +41,7 @@ export interface AdmissionFacts {
   namespace: string | undefined;
   object: unknown;
   /** From the namespace watch; undefined when the namespace is not (yet) known. */
-  namespaceInfo: NamespaceInfo | undefined;
+  namespaceInfo: (namespace: string) => NamespaceInfo | undefined;
 }
 
 export interface SkippedContainer {
@@ -91,7 +91,7 @@ export function decide(facts: AdmissionFacts, config: WebhookConfig): Decision {
   const tool = toolFromNamespace(namespace, profileByName(config.profile));
   if (tool === undefined) return { action: 'skip', reason: 'not-tool-namespace', detail: namespace };
 
-  const ns = facts.namespaceInfo;
+  const ns = facts.namespaceInfo(namespace);
   if (ns !== undefined) {
     const missing = Object.entries(config.namespaces.toolLabels).find(([k, v]) => ns.labels[k] !== v);
     if (missing !== undefined) return { action: 'skip', reason: 'not-tool-namespace', detail: `${namespace} lacks label ${missing[0]}=${missing[1]}` };
