@@ -1,4 +1,4 @@
-import { matchExtraRules } from './extra-rules.js';
+import { matchExtraRules } from './extra-rule-index.js';
 import { parseHost, type ParsedHost } from './host.js';
 import { matchHostRules } from './host-rules.js';
 import { ipScope } from './ip-ranges.js';
@@ -10,8 +10,8 @@ import type { Destination, DestinationTarget } from './types.js';
 const UNKNOWN: Destination = Object.freeze({ node: NODES.unknown, kind: 'external' });
 
 /**
- * Names the destination of an outgoing call: extra rules, then the profile's built-in rules,
- * then IP literals and unqualified names, then the internet. Total: never throws.
+ * Names the destination of an outgoing call: extra rules, then IP literals, then the profile's
+ * built-in rules, then bare and short cluster names, then the internet. Total: never throws.
  */
 export function classifyDestination(target: DestinationTarget, profile: Profile): Destination {
   try {
@@ -19,7 +19,7 @@ export function classifyDestination(target: DestinationTarget, profile: Profile)
     const host = parseHost(target.host);
     if (!host) return unknownHost(target);
     return (
-      matchExtraRules(profile.extraRules, host, target) ??
+      matchExtraRules(profile.extraRuleIndex, host, target) ??
       (host.ip !== undefined ? ipLiteral(host) : undefined) ??
       matchHostRules(profile.hostRules, { host, target }) ??
       unmatched(host, profile)

@@ -30,13 +30,19 @@ export interface ExtraRuleConfig {
   detail?: string;
 }
 
-type Captures = Record<string, string | undefined>;
+export type Captures = Record<string, string | undefined>;
+
+type MatcherKey = 'host' | 'hostSuffix' | 'hostRegex' | 'cidr';
 
 export interface ExtraRule {
   /** Position in the config list, for messages. */
   readonly index: number;
   readonly config: Readonly<ExtraRuleConfig>;
-  readonly match: (host: ParsedHost) => Captures | undefined;
+  readonly matcher: MatcherKey;
+  /** `host` and `hostSuffix`: the normalized name, looked up in a map (see extra-rule-index.ts). */
+  readonly name?: string;
+  /** `hostRegex` and `cidr`: tested one by one. */
+  readonly match?: (host: ParsedHost) => Captures | undefined;
   readonly node: Template;
   readonly kind: DestinationKind;
   readonly detail?: Template;
@@ -49,7 +55,7 @@ export class TopologyConfigError extends Error {
   }
 }
 
-const MATCHERS = ['host', 'hostSuffix', 'hostRegex', 'cidr'] as const;
+const MATCHERS: readonly MatcherKey[] = ['host', 'hostSuffix', 'hostRegex', 'cidr'];
 const FIELDS = new Set<string>([...MATCHERS, 'node', 'kind', 'detail']);
 const KINDS: readonly DestinationKind[] = ['tool', 'service', 'external'];
 const COMMON_PLACEHOLDERS = ['host', 'label', 'port', 'dbName', 'dbSystem'];
@@ -127,7 +133,9 @@ function compileRule(entry: unknown, index: number, problems: string[]): ExtraRu
   const rule: ExtraRule = {
     index,
     config: { ...(fields as unknown as ExtraRuleConfig) },
-    match: compiled.match,
+    matcher: present[0]!,
+    ...(compiled.name !== undefined ? { name: compiled.name } : {}),
+    ...(compiled.match ? { match: compiled.match } : {}),
     node,
     kind: kind as DestinationKind,
     ...(detail ? { detail } : {}),
@@ -136,11 +144,12 @@ function compileRule(entry: unknown, index: number, problems: string[]): ExtraRu
 }
 
 interface CompiledMatcher {
-  match: (host: ParsedHost) => Captures | undefined;
+  name?: string;
+  match?: (host: ParsedHost) => Captures | undefined;
   placeholders: string[];
 }
 
-function compileMatcher(key: (typeof MATCHERS)[number], value: unknown, at: string, problems: string[]): CompiledMatcher | undefined {
+function compileMatcher(key: MatcherKey, value: unknown, at: string, problems: string[]): CompiledMatcher | undefined {
   if (typeof value !== 'string' || value.trim() === '') {
     problems.push(`${at}: expected a non-empty string, got ${describe(value)}`);
     return undefined;
@@ -152,8 +161,7 @@ function compileMatcher(key: (typeof MATCHERS)[number], value: unknown, at: stri
         problems.push(`${at}: ${quote(value)} is not a host name or IP address${parsed ? ' (no port allowed)' : ''}`);
         return undefined;
       }
-      const name = parsed.name;
-      return { match: (host) => (host.name === name ? {} : undefined), placeholders: [] };
+      return { name: parsed.name, placeholders: [] };
     }
     case 'hostSuffix': {
       const parsed = parseHost(value.startsWith('.') ? value.slice(1) : value);
@@ -161,15 +169,7 @@ function compileMatcher(key: (typeof MATCHERS)[number], value: unknown, at: stri
         problems.push(`${at}: ${quote(value)} is not a domain name`);
         return undefined;
       }
-      const suffix = parsed.name;
-      const dotted = '.' + suffix;
-      return {
-        match: (host) => {
-          if (host.name === suffix) return { rest: '' };
-          return host.name.endsWith(dotted) ? { rest: host.name.slice(0, -dotted.length) } : undefined;
-        },
-        placeholders: ['rest'],
-      };
+      return { name: parsed.name, placeholders: ['rest'] };
     }
     case 'hostRegex': {
       let regex: RegExp;
@@ -227,30 +227,20 @@ function compileField(
   return template;
 }
 
-/** The first extra rule that matches and renders a node keeping the naming invariant. */
-export function matchExtraRules(
-  rules: readonly ExtraRule[],
-  host: ParsedHost,
-  target: DestinationTarget,
-): Destination | undefined {
-  for (const rule of rules) {
-    const captures = rule.match(host);
-    if (!captures) continue;
-    const values: Captures = {
-      host: host.name,
-      label: host.name.split('.', 1)[0],
-      port: portOf(host, target),
-      dbName: typeof target.dbName === 'string' ? target.dbName : undefined,
-      dbSystem: typeof target.dbSystem === 'string' ? target.dbSystem : undefined,
-      ...captures,
-    };
-    const node = renderTemplate(rule.node, values);
-    // A template can render something that is not a name; such a match is no match.
-    if (rule.kind === 'tool' ? !isValidToolName(node) : !isReservedNodeName(node)) continue;
-    const detail = rule.detail ? renderTemplate(rule.detail, values) : '';
-    return detail === '' ? { node, kind: rule.kind } : { node, kind: rule.kind, detail };
-  }
-  return undefined;
+/** The destination a matching rule names, or undefined when its template renders no valid node (then it is no match). */
+export function applyRule(rule: ExtraRule, captures: Captures, host: ParsedHost, target: DestinationTarget): Destination | undefined {
+  const values: Captures = {
+    host: host.name,
+    label: host.name.split('.', 1)[0],
+    port: portOf(host, target),
+    dbName: typeof target.dbName === 'string' ? target.dbName : undefined,
+    dbSystem: typeof target.dbSystem === 'string' ? target.dbSystem : undefined,
+    ...captures,
+  };
+  const node = renderTemplate(rule.node, values);
+  if (rule.kind === 'tool' ? !isValidToolName(node) : !isReservedNodeName(node)) return undefined;
+  const detail = rule.detail ? renderTemplate(rule.detail, values) : '';
+  return detail === '' ? { node, kind: rule.kind } : { node, kind: rule.kind, detail };
 }
 
 function portOf(host: ParsedHost, target: DestinationTarget): string | undefined {

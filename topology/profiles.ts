@@ -1,3 +1,4 @@
+import { indexExtraRules, type ExtraRuleIndex } from './extra-rule-index.js';
 import type { ExtraRule } from './extra-rules.js';
 import { compileHostRules, type HostRules } from './host-rules.js';
 import { clusterRules, toolDomainRules, toolforgeServiceRules, type ToolforgeEnvironment } from './toolforge-rules.js';
@@ -17,6 +18,7 @@ export interface Profile {
   readonly hostRules: HostRules;
   /** From config, consulted before the built-in rules, first match wins. */
   readonly extraRules: readonly ExtraRule[];
+  readonly extraRuleIndex: ExtraRuleIndex;
 }
 
 const ENVIRONMENTS: Record<ProfileName, ToolforgeEnvironment> = {
@@ -43,6 +45,7 @@ function buildProfile(name: ProfileName): Profile {
     toolforge: Object.freeze({ ...environment }),
     hostRules: compileHostRules(groups),
     extraRules: Object.freeze([]),
+    extraRuleIndex: indexExtraRules([]),
   });
 }
 
@@ -67,5 +70,6 @@ export function isProfileName(name: unknown): name is ProfileName {
 
 /** The profile with these rules consulted first (after any it already had). */
 export function withExtraRules(profile: Profile, rules: readonly ExtraRule[]): Profile {
-  return Object.freeze({ ...profile, extraRules: Object.freeze([...profile.extraRules, ...rules]) });
+  const extraRules = Object.freeze([...profile.extraRules, ...rules]);
+  return Object.freeze({ ...profile, extraRules, extraRuleIndex: indexExtraRules(extraRules) });
 }

@@ -102,13 +102,13 @@ export function toolDomainRules(own: ToolforgeEnvironment | undefined): RuleGrou
 }
 
 /** `<svc>.<namespace>` inside the cluster: a tool's namespace names the tool. */
-export function clusterService(service_: string, namespace: string): Destination | undefined {
+export function clusterService(serviceName: string, namespace: string): Destination | undefined {
   if (namespace.startsWith(TOOL_NAMESPACE_PREFIX)) {
     const name = namespace.slice(TOOL_NAMESPACE_PREFIX.length);
-    return isValidToolName(name) ? tool(name, service_) : undefined;
+    return isValidToolName(name) ? tool(name, serviceName) : undefined;
   }
-  if (service_ === 'kubernetes' && namespace === 'default') return service(NODES.kubernetesApi);
-  return service(NODES.kubernetesService, `${service_}.${namespace}`);
+  if (serviceName === 'kubernetes' && namespace === 'default') return service(NODES.kubernetesApi);
+  return service(NODES.kubernetesService, `${serviceName}.${namespace}`);
 }
 
 const clusterName: HostHandler = (rest) => {

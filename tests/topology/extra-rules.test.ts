@@ -81,6 +81,26 @@ rules:
     }, 'the base profile is unchanged');
   });
 
+  it('file order decides between every kind of matcher', () => {
+    const profile = withExtraRules(
+      toolforge,
+      rulesFromConfig([
+        { hostRegex: '^api\\.', node: 'corp:regex' },
+        { hostSuffix: 'example.org', node: 'corp:suffix' },
+        { host: 'api.example.org', node: 'corp:exact' },
+        { host: 'www.example.org', node: 'corp:exact-www' },
+        { cidr: '203.0.113.0/24', node: 'corp:cidr' },
+        { host: '203.0.113.7', node: 'corp:exact-ip' },
+      ]),
+    );
+    const node = (host: string): string => classifyDestination({ host }, profile).node;
+    assert.equal(node('api.example.org'), 'corp:regex');
+    assert.equal(node('www.example.org'), 'corp:suffix');
+    assert.equal(node('example.org'), 'corp:suffix');
+    assert.equal(node('203.0.113.7'), 'corp:cidr');
+    assert.equal(node('api.other.net'), 'corp:regex');
+  });
+
   it('withExtraRules appends: earlier rules stay first', () => {
     const first = withExtraRules(toolforge, rulesFromConfig([{ hostSuffix: 'example.org', node: 'corp:first' }]));
     const both = withExtraRules(first, rulesFromConfig([{ hostSuffix: 'example.org', node: 'corp:second' }]));
