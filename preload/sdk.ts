@@ -9,6 +9,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { TextMapPropagator } from '@opentelemetry/api';
 import { profileByName } from '../topology/index.js';
 import { readConfig, type PreloadConfig } from './env-config.js';
+import { entryIsEsm, packageType } from './entry-format.js';
 import { registerEsmHooks } from './esm-hooks.js';
 import { ExitAwareExporter } from './exit-flush.js';
 import { ExportProcessor } from './export-processor.js';
@@ -74,7 +75,7 @@ export function start(): void {
   };
   for (const create of eagerInstrumentations) enable(create());
   enableOnFirstLoad(lazyInstrumentations, enable);
-  registerEsmHooks(path.join(__dirname, 'hook.mjs'), esmHookedSpecifiers);
+  if (entryIsEsm(process.argv[1], packageType)) registerEsmHooks(path.join(__dirname, 'hook.mjs'), esmHookedSpecifiers);
 
   process.once('beforeExit', () => {
     if (exitAware.prepareExitFlush()) batch.forceFlush().catch(() => undefined);

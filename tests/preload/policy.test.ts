@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { ROOT_CONTEXT, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
 import { SamplingDecision } from '@opentelemetry/sdk-trace-base';
 import { classifyDestination, profileByName } from '../../topology/index.js';
+import { entryIsEsm } from '../../preload/entry-format.js';
 import { readConfig } from '../../preload/env-config.js';
 import { exportedAttributes } from '../../preload/exported-attributes.js';
 import { gate, isSupportedNode } from '../../preload/gate.js';
@@ -183,5 +184,20 @@ describe('RecordEverySpanSampler', () => {
     const r = sampler.shouldSample(sampledParent, 'a'.repeat(32), 'GET', SpanKind.SERVER, {}, []);
     assert.equal(r.decision, SamplingDecision.RECORD_AND_SAMPLED);
     assert.equal(r.attributes?.['toolforge.sampled'], true);
+  });
+});
+
+describe('entryIsEsm', () => {
+  const types: Record<string, string | undefined | null> = { '/srv/esm': 'module', '/srv/cjs': 'commonjs', '/srv/plain': undefined };
+  const readType = (dir: string) => (dir in types ? types[dir] : null);
+  it("follows Node's rule: extension first, then the nearest package.json", () => {
+    assert.equal(entryIsEsm('/srv/cjs/app.mjs', readType), true);
+    assert.equal(entryIsEsm('/srv/esm/app.cjs', readType), false);
+    assert.equal(entryIsEsm('/srv/esm/src/app.js', readType), true);
+    assert.equal(entryIsEsm('/srv/esm/bin/server', readType), true);
+    assert.equal(entryIsEsm('/srv/cjs/app.js', readType), false);
+    assert.equal(entryIsEsm('/srv/plain/app.js', readType), false);
+    assert.equal(entryIsEsm('/elsewhere/app.js', readType), false);
+    assert.equal(entryIsEsm(undefined, readType), false);
   });
 });

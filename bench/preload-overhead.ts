@@ -1,0 +1,140 @@
+/**
+ * What the preload costs a tool, measured in one run against a baseline (no preload)
+ * and the stock `@opentelemetry/auto-instrumentations-node/register`, on a small
+ * fastify app, at 100% sampling, exporting to a loopback OTLP sink:
+ *   - startup: spawn -> listening, median of interleaved runs (ms added, ratio)
+ *   - peak RSS (VmHWM) after the load run (MiB added)
+ *   - hello-world throughput with autocannon (ratio to baseline), p99 latency
+ * plus our preload with the collector down (closed port): same figures.
+ * Targets (issue 3): startup added <= 50 ms, RSS added <= 10 MiB, throughput >= 70%.
+ * Run: node --import tsx bench/preload-overhead.ts [--starts N] [--seconds N]
+ */
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_NODE, nodeBinary } from '../tests/support/node-runtimes.js';
+import { freePort } from '../tests/support/ports.js';
+import { preloadPath, repoRoot } from '../tests/support/preload-bundle.js';
+import { startProcess } from '../tests/support/processes.js';
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+}
+type Autocannon = (opts: { url: string; connections: number; duration: number }) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const { values: args } = parseArgs({ options: { starts: { type: 'string', default: '15' }, seconds: { type: 'string', default: '8' } } });
+const STARTS = Number(args.starts);
+const SECONDS = Number(args.seconds);
+const app = path.join(repoRoot, 'bench', 'preload-fastify-app.cjs');
+const node = nodeBinary(DEFAULT_NODE);
+
+/** An OTLP endpoint that accepts and discards: the bench measures the app, not a decoder. */
+async function startSink(): Promise<{ endpoint: string; requests: () => number; stop: () => Promise<void> }> {
+  let count = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      count++;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests: () => count,
+    stop: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+interface Variant {
+  name: string;
+  env: NodeJS.ProcessEnv;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function startApp(v: Variant) {
+  const t0 = process.hrtime.bigint();
+  const p = startProcess({ name: v.name, command: node, args: [app], env: v.env });
+  const port = Number((await p.waitForOutput(/listening (\d+)/, 30000))[1]);
+  const startupMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { p, port, startupMs };
+}
+
+function peakRssMiB(pid: number): number {
+  const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) / 1024;
+}
+
+const sink = await startSink();
+const base: NodeJS.ProcessEnv = {
+  PATH: process.env.PATH,
+  OTEL_SERVICE_NAME: 'bench-tool',
+  OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+};
+const ours = `--require ${await preloadPath()}`;
+const variants: Variant[] = [
+  { name: 'no preload', env: base },
+  { name: 'our preload', env: { ...base, NODE_OPTIONS: ours } },
+  {
+    name: 'stock register',
+    // Non-cloud detectors only: a benchmark never sends a packet off loopback.
+    env: { ...base, NODE_OPTIONS: '--require @opentelemetry/auto-instrumentations-node/register', OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process' },
+  },
+  { name: 'ours, collector down', env: { ...base, NODE_OPTIONS: ours, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}` } },
+];
+
+// Startup, interleaved so machine noise hits every variant alike.
+const startups = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+for (let i = 0; i < STARTS; i++) {
+  for (const v of variants) {
+    const { p, startupMs } = await startApp(v);
+    startups.get(v.name)!.push(startupMs);
+    await p.stop('SIGKILL');
+  }
+}
+
+interface Row {
+  name: string;
+  startup: number;
+  rss: number;
+  rps: number;
+  p99: number;
+}
+const rows: Row[] = [];
+for (const v of variants) {
+  const { p, port } = await startApp(v);
+  const url = `http://127.0.0.1:${port}/`;
+  await autocannon({ url, connections: 10, duration: 1 }); // warm-up (JIT, pools)
+  const r = await autocannon({ url, connections: 10, duration: SECONDS });
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${v.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  rows.push({ name: v.name, startup: median(startups.get(v.name)!), rss: peakRssMiB(p.child.pid!), rps: r.requests.average, p99: r.latency.p99 });
+  await p.stop('SIGKILL');
+}
+await sink.stop();
+
+const baseline = rows[0]!;
+const fmt = (n: number, d = 1): string => n.toFixed(d).padStart(8);
+console.log(`Node ${process.versions.node === '' ? '' : ''}${DEFAULT_NODE} (${node}), ${STARTS} starts per variant, ${SECONDS}s of load at 10 connections, 100% sampling`);
+console.log('variant                  startup ms  +ms    x      peak RSS MiB  +MiB   req/s      ratio  p99 ms');
+for (const r of rows) {
+  console.log(
+    `${r.name.padEnd(24)} ${fmt(r.startup)} ${fmt(r.startup - baseline.startup)} ${fmt(r.startup / baseline.startup, 2)} ${fmt(r.rss)} ${fmt(r.rss - baseline.rss)} ${fmt(r.rps, 0)} ${fmt(r.rps / baseline.rps, 2)} ${fmt(r.p99, 0)}`,
+  );
+}
+const o = rows[1]!;
+const verdict = (ok: boolean): string => (ok ? 'ok' : 'MISSED');
+console.log(`targets (ours): startup added ${(o.startup - baseline.startup).toFixed(1)} ms <= 50 ${verdict(o.startup - baseline.startup <= 50)}; RSS added ${(o.rss - baseline.rss).toFixed(1)} MiB <= 10 ${verdict(o.rss - baseline.rss <= 10)}; throughput ${(100 * o.rps / baseline.rps).toFixed(0)}% >= 70% ${verdict(o.rps / baseline.rps >= 0.7)}`);
+console.log(`OTLP export requests received by the sink: ${sink.requests()}`);
