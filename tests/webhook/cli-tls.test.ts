@@ -144,7 +144,7 @@ describe('TLS', () => {
     assert.equal((await handshake(webhook.url, { ca: webhook.ca })).protocol, 'TLSv1.3');
   });
 
-  test('a rotated certificate is served without a restart; a broken one is refused and the last good one kept', async () => {
+  test('a certificate rotated by a kubelet-style ..data symlink swap is served without a restart; a broken one is refused and the last good one kept', async () => {
     const old = new X509Certificate(webhook.ca).fingerprint256;
     assert.equal((await handshake(webhook.url, {})).fingerprint, old);
     const next = await selfSignedTls(['localhost', '127.0.0.1']);

@@ -1,6 +1,7 @@
 /** Runs the real webhook CLI over real TLS and talks to it like the API server does. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { request, Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,13 +21,21 @@ export interface RunningWebhook {
   stop: () => Promise<number | null>;
 }
 
+/**
+ * Writes the pair the way the kubelet updates a Secret volume (cert-manager rotation):
+ * a fresh `..<timestamp>` directory, then one atomic rename of the `..data` symlink;
+ * `tls.crt` and `tls.key` are fixed symlinks through `..data`.
+ */
 export async function writeTls(dir: string, tls: TlsMaterial): Promise<void> {
-  await writeFile(join(dir, 'tls.crt.tmp'), tls.cert);
-  await writeFile(join(dir, 'tls.key.tmp'), tls.key);
-  // Rename, as cert-manager's atomic writer does, so a poll never sees half a file.
-  const { rename } = await import('node:fs/promises');
-  await rename(join(dir, 'tls.key.tmp'), join(dir, 'tls.key'));
-  await rename(join(dir, 'tls.crt.tmp'), join(dir, 'tls.crt'));
+  const version = `..${Date.now()}_${Math.random().toString(36).slice(2)}`;
+  await mkdir(join(dir, version));
+  await writeFile(join(dir, version, 'tls.crt'), tls.cert);
+  await writeFile(join(dir, version, 'tls.key'), tls.key);
+  await symlink(version, join(dir, '..data_tmp'));
+  await rename(join(dir, '..data_tmp'), join(dir, '..data'));
+  for (const f of ['tls.crt', 'tls.key']) {
+    if (!existsSync(join(dir, f))) await symlink(join('..data', f), join(dir, f));
+  }
 }
 
 /** Spawns `toolforge-tracing webhook` (from source) with a fresh certificate; resolves once it listens. */
