@@ -102,3 +102,64 @@ seccompProfile:
   value: {{ index $ $k | toString | quote }}
 {{- end -}}
 {{- end -}}
+
+{{/*
+ServiceAccount + ClusterRole + ClusterRoleBinding of one component:
+tt.clusterRbac (dict "root" $ "component" "webhook" "rules" (list ...)).
+*/}}
+{{- define "tt.clusterRbac" -}}
+{{- $name := include "tt.component" (dict "root" .root "component" .component) -}}
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {{ $name }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "tt.labels" . | nindent 4 }}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: {{ $name }}
+  labels:
+    {{- include "tt.labels" . | nindent 4 }}
+rules:
+  {{- toYaml .rules | nindent 2 }}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: {{ $name }}
+  labels:
+    {{- include "tt.labels" . | nindent 4 }}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: {{ $name }}
+subjects:
+  - kind: ServiceAccount
+    name: {{ $name }}
+    namespace: {{ .root.Release.Namespace }}
+{{- end -}}
+
+{{/*
+ConfigMap with one collector config from collector-config/ (through the chart's
+collector/ symlink): tt.collectorConfigMap (dict "root" $ "component" "gateway" "file" "gateway.yaml").
+*/}}
+{{- define "tt.collectorConfigMap" -}}
+{{- $config := .root.Files.Get (printf "collector/%s" .file) -}}
+{{- if not $config -}}
+{{- fail (printf "collector/%s is missing from the chart: charts/toolforge-tracing/collector must be the symlink to ../../collector-config" .file) -}}
+{{- end -}}
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ include "tt.component" . }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "tt.labels" . | nindent 4 }}
+data:
+  # collector-config/{{ .file }}, read through the chart's collector/ symlink.
+  config.yaml: |
+    {{- $config | nindent 4 }}
+{{- end -}}
