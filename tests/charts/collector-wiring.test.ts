@@ -115,6 +115,19 @@ for (const env of environments) {
   });
 }
 
+test('the collector image is the release line the configs are built and validated with (collector-config/builder.yaml)', async () => {
+  const builder = parse(readFileSync(path.join(sourceDir, 'builder.yaml'), 'utf8')) as { receivers: Array<{ gomod: string }> };
+  const version = /\sv(\d+\.\d+\.\d+)$/.exec(builder.receivers[0]!.gomod)?.[1];
+  assert.ok(version, 'no version in builder.yaml');
+  for (const env of environments) {
+    const objects = await render(env);
+    for (const { kind, suffix } of configs) {
+      const image = (find(objects, kind, suffix) as any).spec.template.spec.containers[0].image as string;
+      assert.ok(image.endsWith(`/opentelemetry-collector-contrib:${version}`), `${env} ${kind}${suffix}: ${image} is not collector-contrib ${version}`);
+    }
+  }
+});
+
 test('helm package follows the symlink: the archive carries the collector configs (and only those) and renders the same', async (t) => {
   const dir = await makeTempDir('chart-package');
   t.after(() => dir.remove());
