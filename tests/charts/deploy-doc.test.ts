@@ -29,8 +29,8 @@ test('the cost table in deploy.md matches the requests and limits the chart rend
     const objects = await render(env);
     for (const [component, row] of Object.entries(docRows)) {
       const workload = objects.find((o) => podSpecOf(o) !== undefined && o.metadata.labels?.['app.kubernetes.io/component'] === component)!;
-      const { requests, limits } = (podSpecOf(workload)!.containers![0] as { resources: { requests: Record<string, string>; limits: Record<string, string> } }).resources;
-      const expected = `${requests.cpu}/${requests.memory} · ${limits.cpu}/${limits.memory}`;
+      const { requests, limits } = podSpecOf(workload)!.containers![0]!.resources ?? {};
+      const expected = `${requests?.cpu}/${requests?.memory} · ${limits?.cpu}/${limits?.memory}`;
       assert.equal(table.get(row)?.[column + 1], expected, `deploy.md, row "${row}", column ${env}`);
     }
   }

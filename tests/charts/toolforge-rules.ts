@@ -26,6 +26,7 @@ interface Container {
   image?: string;
   ports?: Array<{ hostPort?: number }>;
   volumeMounts?: Array<{ name: string; readOnly?: boolean }>;
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   securityContext?: {
     privileged?: boolean;
     runAsNonRoot?: boolean;
