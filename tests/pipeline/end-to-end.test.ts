@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { COLLECTOR_CONFIG_DIR, startLocalCollector, type LocalCollector } from '../support/collector.js';
+import { COLLECTOR_CONFIG_DIR, startCollector, startLocalCollector, type LocalCollector } from '../support/collector.js';
 import { DEFAULT_NODE, nodeBinary } from '../support/node-runtimes.js';
 import { freePort } from '../support/ports.js';
 import { repoRoot } from '../support/preload-bundle.js';
@@ -15,10 +15,10 @@ import { fixtureApp, HOSTS, startToolforgeWorld, type ToolforgeWorld } from '../
 import { startForwardingProxy, type ForwardingProxy } from './forwarding-proxy.js';
 
 /**
- * Real tools with the preload -> real collector (collector-config/local.yaml) -> real
- * Prometheus; PromQL checks every edge the service graph must show, at 100% and at 10%
- * head sampling, and what reaches the traces side. Then every dashboard panel's query runs
- * against this Prometheus.
+ * Real tools with the preload -> real collector (collector-config/local.yaml, then the
+ * production gateway.yaml on loopback ports) -> real Prometheus; PromQL checks every edge
+ * the service graph must show, at 100% and at 10% head sampling, and what reaches the
+ * traces side. Then every dashboard panel's query runs against this Prometheus.
  */
 
 const CALLER_APP = path.join(repoRoot, 'tests', 'pipeline', 'apps', 'dependency-caller.cjs');
@@ -26,16 +26,20 @@ const CALLEE_APP = fixtureApp('callee/app.cjs');
 const WIKIS = ['enwiki', 'dewiki'];
 const MEDIAWIKI = { en: 'en.wikipedia.org', de: 'de.wikipedia.org' };
 const RUNS_FULL = 40;
-const milliseconds = (d: string): number => {
-  const m = /^(\d+)(ms|s)$/.exec(d);
-  if (!m) throw new Error(`unexpected duration ${d} in local.yaml`);
-  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
-};
-const localGraph = (parse(readFileSync(path.join(COLLECTOR_CONFIG_DIR, 'local.yaml'), 'utf8')) as { connectors: { service_graph: { store: { ttl: string }; store_expiration_loop: string; metrics_flush_interval: string } } }).connectors.service_graph;
-/** Longest time from a span's arrival to its edge's count in Prometheus, plus a second for remote write. */
-const settleMs = milliseconds(localGraph.store.ttl) + milliseconds(localGraph.store_expiration_loop) + milliseconds(localGraph.metrics_flush_interval) + 1000;
 const RUNS_SAMPLED = 300;
 const SAMPLE_RATIO = 0.1;
+const RUNS_GATEWAY = 20;
+
+const milliseconds = (d: string): number => {
+  const m = /^(\d+)(ms|s)$/.exec(d);
+  if (!m) throw new Error(`unexpected duration ${d} in a collector config`);
+  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+};
+type GraphTiming = { store: { ttl: string }; store_expiration_loop: string; metrics_flush_interval: string };
+const graphTiming = (file: string): GraphTiming =>
+  (parse(readFileSync(path.join(COLLECTOR_CONFIG_DIR, file), 'utf8')) as { connectors: { service_graph: GraphTiming } }).connectors.service_graph;
+/** Longest time from a span's arrival to its edge's count in Prometheus, plus a second for remote write. */
+const settleMs = (g: GraphTiming): number => milliseconds(g.store.ttl) + milliseconds(g.store_expiration_loop) + milliseconds(g.metrics_flush_interval) + 1000;
 
 /** One series of traces_service_graph_request_total, as a readable key. */
 function edgeKey(m: Record<string, string>): string {
@@ -77,7 +81,7 @@ function insecureJsonPost(url: string, body: unknown): Promise<{ status: number;
   });
 }
 
-describe('pipeline end to end: Node tools with the preload -> collector (local.yaml) -> Prometheus', { timeout: 600_000 }, () => {
+describe('pipeline end to end: Node tools with the preload -> collector -> Prometheus', { timeout: 600_000 }, () => {
   let world: ToolforgeWorld;
   let prometheus: TestPrometheus;
   let collector: LocalCollector;
@@ -87,7 +91,7 @@ describe('pipeline end to end: Node tools with the preload -> collector (local.y
   const tools: ManagedProcess[] = [];
 
   async function startTool(tool: string, app: string, env: Record<string, string>): Promise<number> {
-    const toolEnv = world.toolEnv(tool, { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpEndpoint });
+    const toolEnv = world.toolEnv(tool, env);
     toolEnv.NODE_OPTIONS = `--require ${world.preload}`;
     const proc = startProcess(inPipelineHosts({ name: `tool ${tool}`, command: nodeBinary(DEFAULT_NODE), args: [app], env: toolEnv }));
     tools.push(proc);
@@ -95,8 +99,8 @@ describe('pipeline end to end: Node tools with the preload -> collector (local.y
   }
 
   /** A caller tool and the tool it calls through the proxy, at the given head-sampling ratio. */
-  async function startPair(caller: string, callee: string, ratio: number): Promise<number> {
-    const sampler = { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(ratio) };
+  async function startPair(caller: string, callee: string, ratio: number, otlpEndpoint = collector.otlpEndpoint): Promise<number> {
+    const sampler = { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(ratio), OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint };
     proxy.routes.set(`${callee}.toolforge.org`, await startTool(callee, CALLEE_APP, sampler));
     return startTool(caller, CALLER_APP, {
       ...sampler,
@@ -121,8 +125,8 @@ describe('pipeline end to end: Node tools with the preload -> collector (local.y
    * The graph of `caller` once it is final: after the pairing TTL, the expiry loop and the
    * flush of local.yaml have passed since the last call, and two reads a second apart agree.
    */
-  async function finalEdges(caller: string): Promise<Map<string, number>> {
-    await new Promise((resolve) => setTimeout(resolve, settleMs));
+  async function finalEdges(caller: string, timing = graphTiming('local.yaml')): Promise<Map<string, number>> {
+    await new Promise((resolve) => setTimeout(resolve, settleMs(timing)));
     const promql = `traces_service_graph_request_total{client=~"${caller}|user"}`;
     const relevant = (samples: Sample[]) => edgesOf(samples.filter((s) => s.metric.client === caller || s.metric.server === caller));
     let previous = '';
@@ -145,7 +149,7 @@ describe('pipeline end to end: Node tools with the preload -> collector (local.y
     await world.mariadb!.sql('CREATE DATABASE dewiki_p;');
     const hostsDir = path.join(world.dir.path, 'pipeline-hosts');
     mkdirSync(hostsDir);
-    const names = ['alpha', 'beta', 'gamma', 'delta'].map((t) => `${t}.toolforge.org`);
+    const names = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta'].map((t) => `${t}.toolforge.org`);
     names.push(...WIKIS.map((w) => `${w}.analytics.db.svc.wikimedia.cloud`), HOSTS.toolsdb, HOSTS.redis, MEDIAWIKI.en, MEDIAWIKI.de);
     inPipelineHosts = await privateHosts(hostsDir, Object.fromEntries(names.map((n) => [n, '127.0.0.1'])));
     proxy = await startForwardingProxy();
@@ -237,6 +241,45 @@ describe('pipeline end to end: Node tools with the preload -> collector (local.y
     // Parent-based: a sampled trace is whole on the traces side (delta's server span is in it too).
     const deltaTraces = new Set(spans.filter((s) => s.resource['service.name'] === 'delta').map((s) => s.traceId));
     assert.deepEqual([...deltaTraces].sort(), [...sampledTraces].sort());
+  });
+
+  test(`the production gateway.yaml (on loopback ports, flushing every second) gives the same graph, per gateway, and forwards the traces`, async (t) => {
+    const [grpcPort, httpPort, healthPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const gatewayPod = 'toolforge-tracing-gateway-e2e';
+    const gateway = await startCollector(
+      'otelcol-toolforge (gateway.yaml)',
+      [
+        path.join(COLLECTOR_CONFIG_DIR, 'gateway.yaml'),
+        `yaml:receivers::otlp::protocols::grpc::endpoint: 127.0.0.1:${grpcPort}`,
+        // In the cluster node collectors send gRPC; the tools here send OTLP/HTTP straight in.
+        `yaml:receivers::otlp::protocols::http::endpoint: 127.0.0.1:${httpPort}`,
+        `yaml:extensions::health_check::endpoint: 127.0.0.1:${healthPort}`,
+        `yaml:service::telemetry::metrics::readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: ${metricsPort}}}}}]`,
+        'yaml:connectors::service_graph::metrics_flush_interval: 1s',
+        // Tempo stand-in: the test's OTLP/HTTP receiver (Tempo's distributor takes OTLP/HTTP as well).
+        `yaml:exporters::otlp_http/tempo-stand-in::endpoint: ${world.receiver.endpoint}`,
+        'yaml:service::pipelines::traces/sampled::exporters: [otlp_http/tempo-stand-in]',
+      ],
+      {
+        K8S_POD_NAME: gatewayPod,
+        TOOLFORGE_TRACING_PROMETHEUS_REMOTE_WRITE_URL: prometheus.remoteWriteUrl,
+        TOOLFORGE_TRACING_TEMPO_OTLP_ENDPOINT: `127.0.0.1:${grpcPort}`,
+      },
+    );
+    try {
+      const port = await startPair('epsilon', 'zeta', 1, `http://127.0.0.1:${httpPort}`);
+      await drive(port, RUNS_GATEWAY);
+      // The gateway's own pairing TTL and expiry loop; only the flush was shortened.
+      const measured = await finalEdges('epsilon', { ...graphTiming('gateway.yaml'), metrics_flush_interval: '1s' });
+      t.diagnostic(`edges through gateway.yaml: ${JSON.stringify(Object.fromEntries(measured))}`);
+      assert.deepEqual(new Map([...measured].sort()), new Map([...expectedEdges('epsilon', 'zeta', RUNS_GATEWAY)].sort()));
+      const labelled = await prometheus.query(`traces_service_graph_request_total{client="epsilon"}`);
+      assert.ok(labelled.every((s) => s.metric.toolforge_tracing_gateway === gatewayPod), 'every series names the gateway that wrote it');
+      const traces = new Set(world.receiver.spans().filter((s) => s.resource['service.name'] === 'zeta').map((s) => s.traceId));
+      assert.equal(traces.size, RUNS_GATEWAY, 'every trace reached the Tempo stand-in');
+    } finally {
+      await gateway.stop();
+    }
   });
 
   test('every dashboard panel query returns data from this Prometheus (NFS panels: valid, and empty until the eBPF agent feeds them)', async (t) => {

@@ -42,32 +42,17 @@ export async function collectorComponents(): Promise<string> {
   return result.stdout;
 }
 
-export interface LocalCollector {
-  /** OTLP/HTTP base URL tools export to (OTEL_EXPORTER_OTLP_ENDPOINT). */
-  readonly otlpEndpoint: string;
+export interface RunningCollector {
   readonly process: ManagedProcess;
   stop(): Promise<void>;
 }
 
 /**
- * Runs collector-config/local.yaml on loopback: service graph to `remoteWriteUrl`, sampled
- * traces to `tracesEndpoint`, its own metrics on 127.0.0.1:`selfMetricsPort`. Resolves once
- * the collector says it is ready.
+ * Runs the collector on `configs` (files, or `yaml:` overrides, merged in order) with only
+ * `vars` in its environment; resolves once it says it is ready.
  */
-export async function startLocalCollector(options: { remoteWriteUrl: string; tracesEndpoint: string; selfMetricsPort: number }): Promise<LocalCollector> {
-  const [otlpPort, healthPort] = [await freePort(), await freePort()];
-  const proc = startProcess({
-    name: 'otelcol-toolforge (local.yaml)',
-    command: otelcolBinary(),
-    args: ['--config', join(COLLECTOR_CONFIG_DIR, 'local.yaml')],
-    env: collectorEnv({
-      TOOLFORGE_TRACING_OTLP_HTTP_ENDPOINT: `127.0.0.1:${otlpPort}`,
-      TOOLFORGE_TRACING_PROMETHEUS_REMOTE_WRITE_URL: options.remoteWriteUrl,
-      TOOLFORGE_TRACING_TRACES_ENDPOINT: options.tracesEndpoint,
-      TOOLFORGE_TRACING_COLLECTOR_METRICS_PORT: String(options.selfMetricsPort),
-      TOOLFORGE_TRACING_HEALTH_ENDPOINT: `127.0.0.1:${healthPort}`,
-    }),
-  });
+export async function startCollector(name: string, configs: string[], vars: Record<string, string>): Promise<RunningCollector> {
+  const proc = startProcess({ name, command: otelcolBinary(), args: configs.flatMap((c) => ['--config', c]), env: collectorEnv(vars) });
   try {
     await proc.waitForOutput(/Everything is ready/, 30_000);
   } catch (error) {
@@ -75,10 +60,30 @@ export async function startLocalCollector(options: { remoteWriteUrl: string; tra
     throw error;
   }
   return {
-    otlpEndpoint: `http://127.0.0.1:${otlpPort}`,
     process: proc,
     stop: async () => {
       await proc.stop();
     },
   };
+}
+
+export interface LocalCollector extends RunningCollector {
+  /** OTLP/HTTP base URL tools export to (OTEL_EXPORTER_OTLP_ENDPOINT). */
+  readonly otlpEndpoint: string;
+}
+
+/**
+ * Runs collector-config/local.yaml on loopback: service graph to `remoteWriteUrl`, sampled
+ * traces to `tracesEndpoint`, its own metrics on 127.0.0.1:`selfMetricsPort`.
+ */
+export async function startLocalCollector(options: { remoteWriteUrl: string; tracesEndpoint: string; selfMetricsPort: number }): Promise<LocalCollector> {
+  const [otlpPort, healthPort] = [await freePort(), await freePort()];
+  const collector = await startCollector('otelcol-toolforge (local.yaml)', [join(COLLECTOR_CONFIG_DIR, 'local.yaml')], {
+    TOOLFORGE_TRACING_OTLP_HTTP_ENDPOINT: `127.0.0.1:${otlpPort}`,
+    TOOLFORGE_TRACING_PROMETHEUS_REMOTE_WRITE_URL: options.remoteWriteUrl,
+    TOOLFORGE_TRACING_TRACES_ENDPOINT: options.tracesEndpoint,
+    TOOLFORGE_TRACING_COLLECTOR_METRICS_PORT: String(options.selfMetricsPort),
+    TOOLFORGE_TRACING_HEALTH_ENDPOINT: `127.0.0.1:${healthPort}`,
+  });
+  return { ...collector, otlpEndpoint: `http://127.0.0.1:${otlpPort}` };
 }
