@@ -7,7 +7,7 @@
  *   - hello-world throughput with autocannon (ratio to baseline), p99 latency
  * plus our preload with the collector down (closed port): same figures.
  * Targets (issue 3): startup added <= 50 ms, RSS added <= 10 MiB, throughput >= 70%.
- * Run: node --import tsx bench/preload-overhead.ts [--starts N] [--seconds N]
+ * Run: node --import tsx bench/preload-overhead.ts [--starts N] [--seconds N] [--node 18|20|22|24]
  */
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_NODE, nodeBinary } from '../tests/support/node-runtimes.js';
+import { DEFAULT_NODE, NODE_MATRIX, nodeBinary, type NodeMajor } from '../tests/support/node-runtimes.js';
 import { freePort } from '../tests/support/ports.js';
 import { preloadPath, repoRoot } from '../tests/support/preload-bundle.js';
 import { startProcess } from '../tests/support/processes.js';
@@ -29,11 +29,15 @@ interface AutocannonResult {
 type Autocannon = (opts: { url: string; connections: number; duration: number }) => Promise<AutocannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
-const { values: args } = parseArgs({ options: { starts: { type: 'string', default: '15' }, seconds: { type: 'string', default: '8' } } });
+const { values: args } = parseArgs({
+  options: { starts: { type: 'string', default: '15' }, seconds: { type: 'string', default: '8' }, node: { type: 'string', default: String(DEFAULT_NODE) } },
+});
 const STARTS = Number(args.starts);
 const SECONDS = Number(args.seconds);
 const app = path.join(repoRoot, 'bench', 'preload-fastify-app.cjs');
-const node = nodeBinary(DEFAULT_NODE);
+const major = Number(args.node);
+if (!NODE_MATRIX.includes(major as NodeMajor & (typeof NODE_MATRIX)[number])) throw new Error(`--node must be one of ${NODE_MATRIX.join(', ')}`);
+const node = nodeBinary(major as NodeMajor);
 
 /** An OTLP endpoint that accepts and discards: the bench measures the app, not a decoder. */
 async function startSink(): Promise<{ endpoint: string; requests: () => number; stop: () => Promise<void> }> {
@@ -127,7 +131,7 @@ await sink.stop();
 
 const baseline = rows[0]!;
 const fmt = (n: number, d = 1): string => n.toFixed(d).padStart(8);
-console.log(`Node ${process.versions.node === '' ? '' : ''}${DEFAULT_NODE} (${node}), ${STARTS} starts per variant, ${SECONDS}s of load at 10 connections, 100% sampling`);
+console.log(`Node ${major} (${node}), ${STARTS} starts per variant, ${SECONDS}s of load at 10 connections, 100% sampling`);
 console.log('variant                  startup ms  +ms    x      peak RSS MiB  +MiB   req/s      ratio  p99 ms');
 for (const r of rows) {
   console.log(
