@@ -287,6 +287,8 @@ describe('pipeline end to end: Node tools with the preload -> collector -> Prome
       assert.ok(labelled.every((s) => s.metric.toolforge_tracing_gateway === gatewayPod), 'every series names the gateway that wrote it');
       const traces = new Set(world.receiver.spans().filter((s) => s.resource['service.name'] === 'zeta').map((s) => s.traceId));
       assert.equal(traces.size, RUNS_GATEWAY, 'every trace reached the Tempo stand-in');
+      const leaked = world.receiver.spans().filter((s) => 'toolforge.graph.database_node' in s.attributes);
+      assert.equal(leaked.length, 0, 'the graph pipeline works on its own copy: its helper attribute never reaches Tempo');
     } finally {
       await gateway.stop();
     }
