@@ -19,6 +19,7 @@ interface WebhookOptions {
   selfSigned?: boolean;
   config?: string;
   tlsPollMs: number;
+  drainSeconds: number;
 }
 
 function integer(min: number, max: number) {
@@ -103,18 +104,14 @@ async function runWebhook(opts: WebhookOptions): Promise<void> {
           opts.tlsPollMs,
         );
 
-  await server.listen({ port: opts.port, host: opts.host });
-  cache?.start();
-  const address = server.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : opts.port;
-  process.stdout.write(`toolforge-tracing webhook ${version} listening on https://${urlHost(opts.host)}:${port}/mutate\n`);
-  if (selfSignedDir !== undefined) process.stdout.write(`self-signed certificate (for curl --cacert): ${join(selfSignedDir, 'tls.crt')}\n`);
-
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'stopping');
+    log.info({ signal, drainSeconds: opts.drainSeconds }, 'stopping');
+    // Keep answering while the Service's endpoints catch up, so the API server does not
+    // meet a closed port (which would admit pods untraced).
+    if (opts.drainSeconds > 0) await new Promise((resolve) => setTimeout(resolve, opts.drainSeconds * 1000));
     stopWatchingTls();
     await cache?.stop();
     await server.close();
@@ -122,8 +119,16 @@ async function runWebhook(opts: WebhookOptions): Promise<void> {
     // A list request to a hung API server cannot be aborted and would keep us alive.
     process.exit(0);
   };
+  // Before listening: whoever sees the "listening" line may signal us at once.
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+
+  await server.listen({ port: opts.port, host: opts.host });
+  cache?.start();
+  const address = server.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : opts.port;
+  process.stdout.write(`toolforge-tracing webhook ${version} listening on https://${urlHost(opts.host)}:${port}/mutate\n`);
+  if (selfSignedDir !== undefined) process.stdout.write(`self-signed certificate (for curl --cacert): ${join(selfSignedDir, 'tls.crt')}\n`);
 }
 
 export function registerWebhookCommand(program: Command): void {
@@ -137,6 +142,7 @@ export function registerWebhookCommand(program: Command): void {
     .option('--self-signed', 'generate a throwaway certificate when no --tls-cert/--tls-key are given')
     .option('--config <file>', 'YAML configuration (see docs/operators/webhook.md); default: built-in defaults')
     .option('--tls-poll-ms <ms>', 'how often the certificate files are checked for changes', integer(100, 3_600_000), 2000)
+    .option('--drain-seconds <s>', 'on SIGTERM, keep serving this long before closing', integer(0, 300), 0)
     .action(async (opts: WebhookOptions) => {
       await runWebhook(opts);
     });

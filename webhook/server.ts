@@ -49,6 +49,8 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
   const app = Fastify({
     https: secureOptions(options.tls),
     bodyLimit: config.server.maxBodyBytes,
+    // The API server gives up after timeoutSeconds (<= 30); a request still arriving after that is dead.
+    requestTimeout: 30_000,
     // Fastify's logger makes a child logger per request; admissions log only what matters.
     logger: false,
     return503OnClosing: true,

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { selfSignedTls } from '../../webhook/tls.js';
-import { call, closeAgents, startWebhook, writeTls, type RunningWebhook } from './helpers.js';
+import { jobPod, review } from './fixtures/pods.js';
+import { call, closeAgents, postReview, startWebhook, writeTls, type RunningWebhook } from './helpers.js';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
 
@@ -124,6 +125,25 @@ describe('--self-signed through ./bin/toolforge-tracing (what scripts/start runs
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       assert.equal(await exited, 0);
+    }
+  });
+});
+
+describe('shutdown', () => {
+  test('--drain-seconds: still answering after SIGTERM, then a clean exit', async () => {
+    const webhook = await startWebhook({ args: ['--drain-seconds', '2'] });
+    try {
+      const exited = new Promise<number | null>((resolve) => webhook.child.once('exit', resolve));
+      webhook.child.kill('SIGTERM');
+      for (let i = 0; i < 100 && !webhook.stderr().includes('"msg":"stopping"'); i++) await new Promise((r) => setTimeout(r, 20));
+      assert.match(webhook.stderr(), /"drainSeconds":2,"msg":"stopping"/);
+      const res = await postReview(webhook, review(jobPod({ tool: 'late' })));
+      assert.equal(res.status, 200);
+      assert.equal(webhook.child.exitCode, null, 'answered while draining');
+      assert.equal(await exited, 0);
+    } finally {
+      closeAgents();
+      await webhook.stop();
     }
   });
 });

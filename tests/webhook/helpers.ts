@@ -75,7 +75,7 @@ export async function startWebhook(opts: { config?: string; args?: string[] } = 
     });
   });
   const stop = async () => {
-    if (child.exitCode !== null) return child.exitCode;
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -122,6 +122,7 @@ export function call(
       res.on('error', reject);
     });
     req.on('error', reject);
+    req.setTimeout(30_000, () => req.destroy(new Error(`${init.method ?? 'GET'} ${url}: no answer within 30 s`)));
     req.end(init.body);
   });
 }
