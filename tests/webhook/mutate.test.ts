@@ -214,6 +214,18 @@ describe('other shapes', () => {
     const e = env(p.spec!.containers[0]!, 'TOOLFORGE_TRACING_POD_NAME')[0] as V1EnvVar;
     assert.deepEqual(e.valueFrom, { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } });
   });
+  test('the URL the API server really calls (?timeout=) with its headers', async () => {
+    const r = review(webservicePod('apiserver'));
+    const res = await call(`${webhook.url}/mutate?timeout=5s`, webhook.ca, {
+      method: 'POST',
+      body: JSON.stringify(r),
+      headers: { 'content-type': 'application/json', accept: 'application/json, */*', 'user-agent': 'kube-apiserver-admission' },
+    });
+    assert.equal(res.status, 200);
+    assert.match(String(res.headers['content-type']), /^application\/json/);
+    assert.equal(res.json().response.uid, r.request.uid);
+    assert.ok(patchOf(res.json()).length > 0);
+  });
   test('already injected pod (reinvocation) is returned unchanged', async () => {
     const p = await inject(webservicePod('twice'));
     assert.deepEqual((await mutate(p)).ops, []);
