@@ -20,7 +20,8 @@ const commandOnly = (command: string): string => command;
 export const eagerInstrumentations: Array<() => Instrumentation> = [
   () => {
     const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-    return new HttpInstrumentation();
+    // Outgoing requests only: incoming ones get the lighter spans of http-server-spans.ts.
+    return new HttpInstrumentation({ disableIncomingRequestInstrumentation: true });
   },
   () => {
     const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');

@@ -13,6 +13,7 @@ import { entryIsEsm, packageType } from './entry-format.js';
 import { registerEsmHooks } from './esm-hooks.js';
 import { ExitAwareExporter } from './exit-flush.js';
 import { ExportProcessor } from './export-processor.js';
+import { traceIncomingRequests } from './http-server-spans.js';
 import { eagerInstrumentations, esmHookedSpecifiers, lazyInstrumentations } from './instrumentations.js';
 import { enableOnFirstLoad } from './lazy-enable.js';
 import { RecordEverySpanSampler, standardSampler } from './sampler.js';
@@ -74,6 +75,7 @@ export function start(): void {
     registerInstrumentations({ instrumentations: [instrumentation], tracerProvider: provider });
   };
   for (const create of eagerInstrumentations) enable(create());
+  traceIncomingRequests(provider.getTracer('toolforge-tracing-http-server', __TOOLFORGE_TRACING_VERSION__));
   enableOnFirstLoad(lazyInstrumentations, enable);
   if (entryIsEsm(process.argv[1], packageType)) registerEsmHooks(path.join(__dirname, 'hook.mjs'), esmHookedSpecifiers);
 

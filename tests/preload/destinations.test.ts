@@ -138,6 +138,25 @@ function scenario(name: string, app: string, tool: string) {
       }
     });
 
+    if (app.endsWith('.cjs')) {
+      it('names the express route, and keeps the trace through a body parser', async () => {
+        const work = serverSpans(spans, tool).find((s) => s.attributes['url.path'] === '/work');
+        assert.equal(work?.attributes['http.route'], '/work');
+        assert.equal(work?.name, 'GET /work');
+        const res = await fetch(`http://127.0.0.1:${caller.port}/notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ note: 'private note of alice' }) });
+        assert.equal(res.status, 200);
+        const all = await world.receiver.waitFor(
+          (s) => serverSpans(s, tool).some((x) => x.attributes['http.route'] === '/notes') && serverSpans(s, 'callee').length >= 2,
+          20000,
+          'the POST /notes spans',
+        );
+        const post = serverSpans(all, tool).find((x) => x.attributes['http.route'] === '/notes')!;
+        const call = toPeer(clientSpans(all, tool), 'callee').find((c) => c.traceId === post.traceId);
+        assert.ok(call, 'the call made after body parsing is in the request’s trace');
+        assert.ok(!JSON.stringify(all).includes('private note'), 'no request body leaves the pod');
+      });
+    }
+
     it('marks every span of this fully sampled trace toolforge.sampled=true', () => {
       for (const s of spans) assert.equal(s.attributes['toolforge.sampled'], true, `${s.name}`);
     });

@@ -1,0 +1,91 @@
+import http from 'node:http';
+import https from 'node:https';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Context, type Tracer } from '@opentelemetry/api';
+import { RPCType, getRPCMetadata, setRPCMetadata } from '@opentelemetry/core';
+
+/**
+ * SERVER spans for incoming HTTP requests, without @opentelemetry/instrumentation-http's
+ * server side (which stays on for outgoing requests). That one computes and records far
+ * more per request than the graph or the privacy rules allow out of the pod; measured on
+ * a hello-world app the whole preload cost ~60 us of CPU per request with it and
+ * ~30-40 us with this (bench/preload-overhead.ts, "CPU us/req"). The span carries only what may leave the pod: method,
+ * path without query, scheme, host name and port the client used, protocol version,
+ * route (set by the express/koa instrumentations), status.
+ */
+type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
+
+const SERVERS = [http.Server.prototype, https.Server.prototype] as unknown as Array<{ emit: Emit }>;
+
+function hostAndPort(host: string | undefined): { name?: string; port?: number } {
+  if (host === undefined) return {};
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(host);
+  if (!m) return {};
+  return { name: m[1], ...(m[2] !== undefined ? { port: Number(m[2]) } : {}) };
+}
+
+/** Starts the request's span (ended when the response finishes or closes); returns the context the handler runs in. */
+function requestContext(tracer: Tracer, scheme: string, req: http.IncomingMessage, res: http.ServerResponse): Context {
+  const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const method = req.method ?? 'GET';
+  const { name, port } = hostAndPort(req.headers.host);
+  const span = tracer.startSpan(
+    method,
+    {
+      kind: SpanKind.SERVER,
+      attributes: {
+        'http.request.method': method,
+        'url.scheme': scheme,
+        'url.path': q === -1 ? url : url.slice(0, q),
+        'network.protocol.version': req.httpVersion,
+        ...(name !== undefined ? { 'server.address': name } : {}),
+        ...(port !== undefined ? { 'server.port': port } : {}),
+      },
+    },
+    parent,
+  );
+  const rpc = { type: RPCType.HTTP as const, span };
+  const active = setRPCMetadata(trace.setSpan(parent, span), rpc);
+  let ended = false;
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    const route = getRPCMetadata(active)?.route;
+    if (route !== undefined) {
+      span.setAttribute('http.route', route);
+      span.updateName(`${method} ${route}`);
+    }
+    if (res.headersSent || res.writableFinished) span.setAttribute('http.response.status_code', res.statusCode);
+    if (!res.writableFinished) span.setAttribute('error.type', 'aborted');
+    if (res.statusCode >= 500 || !res.writableFinished) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+  };
+  res.once('finish', end);
+  res.once('close', end);
+  // No context.bind of req/res (instrumentation-http does it, at a measurable cost):
+  // on Node 18-24 the request's 'data'/'end' listeners already run in this context;
+  // tests/preload/destinations.test.ts checks a call made after a body parser.
+  return active;
+}
+
+/** Patches http(s).Server.prototype.emit once; `tracer` makes the spans. */
+export function traceIncomingRequests(tracer: Tracer): void {
+  for (const [proto, scheme] of [
+    [SERVERS[0]!, 'http'],
+    [SERVERS[1]!, 'https'],
+  ] as const) {
+    const original = proto.emit;
+    proto.emit = function emit(this: unknown, event: string | symbol, ...args: unknown[]): boolean {
+      if (event !== 'request') return original.apply(this, [event, ...args]);
+      let active: Context | undefined;
+      try {
+        active = requestContext(tracer, scheme, args[0] as http.IncomingMessage, args[1] as http.ServerResponse);
+      } catch {
+        // Our code failed before the app ran: the app runs untraced.
+      }
+      // Errors from the app's own handler propagate unchanged.
+      return active === undefined ? original.apply(this, [event, ...args]) : context.with(active, original, this, event, ...args);
+    };
+  }
+}
