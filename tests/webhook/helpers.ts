@@ -75,14 +75,15 @@ export async function startWebhook(opts: { config?: string; args?: string[] } = 
     });
   });
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    const code = await exited;
-    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
     await rm(dir, { recursive: true, force: true });
-    return code;
+    return child.exitCode;
   };
   return { url, ca: tls.cert, dir, certFile, keyFile, child, stderr: () => err, stop };
 }
