@@ -9,16 +9,17 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
  * still ends the app exactly as it would without the preload.
  */
 export class ExitAwareExporter implements SpanExporter {
-  private exiting = false;
+  private atExit: SpanExporter | undefined;
   private lastExportFailed = false;
 
+  /** `createAtExit` runs only if the app reaches a natural exit with spans pending. */
   constructor(
     private readonly normal: SpanExporter,
-    private readonly atExit: SpanExporter,
+    private readonly createAtExit: () => SpanExporter,
   ) {}
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    const exporter = this.exiting ? this.atExit : this.normal;
+    const exporter = this.atExit ?? this.normal;
     exporter.export(spans, (result) => {
       this.lastExportFailed = result.code !== ExportResultCode.SUCCESS;
       done(result);
@@ -27,15 +28,16 @@ export class ExitAwareExporter implements SpanExporter {
 
   /** Switches to the short deadline; false when a flush would only wait for a collector known to be failing. */
   prepareExitFlush(): boolean {
-    this.exiting = true;
-    return !this.lastExportFailed;
+    if (this.lastExportFailed) return false;
+    this.atExit ??= this.createAtExit();
+    return true;
   }
 
   async shutdown(): Promise<void> {
-    await Promise.all([this.normal.shutdown(), this.atExit.shutdown()]);
+    await Promise.all([this.normal.shutdown(), this.atExit?.shutdown()]);
   }
 
   async forceFlush(): Promise<void> {
-    await Promise.all([this.normal.forceFlush?.(), this.atExit.forceFlush?.()]);
+    await Promise.all([this.normal.forceFlush?.(), this.atExit?.forceFlush?.()]);
   }
 }

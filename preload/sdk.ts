@@ -1,7 +1,5 @@
 import path from 'node:path';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -27,7 +25,13 @@ function exporter(config: PreloadConfig, timeoutMillis: number): SpanExporter {
   // One request in flight at most: with the batch processor's bounded queue this caps
   // what a down or slow collector can make the app hold at queue + one batch.
   const options = { url: config.tracesUrl, timeoutMillis, concurrencyLimit: 1 };
-  return config.protocol === 'http/json' ? new JsonExporter(options) : new ProtobufExporter(options);
+  // Required here, not imported, so only the exporter in use is evaluated at startup.
+  if (config.protocol === 'http/json') {
+    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+    return new OTLPTraceExporter(options);
+  }
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto');
+  return new OTLPTraceExporter(options);
 }
 
 function propagator(names: string[]): TextMapPropagator | null {
@@ -54,7 +58,7 @@ export function start(): void {
   );
   const exitAware = new ExitAwareExporter(
     exporter(config, config.exportTimeoutMillis),
-    exporter(config, Math.min(config.exportTimeoutMillis, EXIT_FLUSH_TIMEOUT_MILLIS)),
+    () => exporter(config, Math.min(config.exportTimeoutMillis, EXIT_FLUSH_TIMEOUT_MILLIS)),
   );
   const batch = new BatchSpanProcessor(exitAware, {
     maxQueueSize: config.maxQueueSize,
