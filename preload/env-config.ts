@@ -152,7 +152,9 @@ export function readConfig(env: Env): ConfigResult {
   const warnings: string[] = [];
   const resourceAttributes = parseResourceAttributes(value(env, 'OTEL_RESOURCE_ATTRIBUTES'), warnings);
   const sampler = oneOf(env, 'OTEL_TRACES_SAMPLER', SAMPLERS, 'parentbased_always_on', warnings);
-  const maxQueueSize = integer(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048, 1, 65536, warnings);
+  // Half the SDK's defaults (2048/512): what a slow or absent collector can make a tool
+  // hold stays small, and one 256-span request to the node-local collector takes ~ms.
+  const maxQueueSize = integer(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 1024, 1, 65536, warnings);
   const config: PreloadConfig = {
     serviceName: value(env, 'OTEL_SERVICE_NAME') ?? resourceAttributes['service.name'] ?? 'unknown_service:node',
     resourceAttributes,
@@ -164,7 +166,7 @@ export function readConfig(env: Env): ConfigResult {
     propagators: propagators(env, warnings),
     profile: oneOf(env, 'TOOLFORGE_TRACING_PROFILE', PROFILES, 'toolforge', warnings),
     maxQueueSize,
-    maxExportBatchSize: Math.min(integer(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, 1, 65536, warnings), maxQueueSize),
+    maxExportBatchSize: Math.min(integer(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 256, 1, 65536, warnings), maxQueueSize),
     scheduledDelayMillis: integer(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000, 0, 600000, warnings),
   };
   return { config, warnings };
