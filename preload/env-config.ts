@@ -3,14 +3,11 @@
  * an invalid value never stops anything; it falls back to the default and is named
  * in `warnings`, which the caller prints as ONE line.
  */
+import { PROFILE_ENV, PROPAGATOR_NAMES, SAMPLER_NAMES, type SamplerName } from '../contract/preload-env.js';
+import { PROFILE_NAMES } from '../topology/profiles.js';
+
+export type { SamplerName };
 export type Protocol = 'http/protobuf' | 'http/json';
-export type SamplerName =
-  | 'always_on'
-  | 'always_off'
-  | 'traceidratio'
-  | 'parentbased_always_on'
-  | 'parentbased_always_off'
-  | 'parentbased_traceidratio';
 
 export interface PreloadConfig {
   serviceName: string;
@@ -35,16 +32,7 @@ export interface ConfigResult {
 
 type Env = Record<string, string | undefined>;
 
-const SAMPLERS: readonly SamplerName[] = [
-  'always_on',
-  'always_off',
-  'traceidratio',
-  'parentbased_always_on',
-  'parentbased_always_off',
-  'parentbased_traceidratio',
-];
-const PROPAGATORS = ['tracecontext', 'baggage', 'none'];
-const PROFILES = ['toolforge', 'toolsbeta', 'lima-kilo', 'cloudvps'];
+const PROPAGATORS: readonly string[] = PROPAGATOR_NAMES;
 const DEFAULT_ENDPOINT = 'http://localhost:4318';
 
 /** `undefined` for unset or blank, so an empty variable means "default" as the spec says. */
@@ -151,7 +139,7 @@ function propagators(env: Env, warnings: string[]): string[] {
 export function readConfig(env: Env): ConfigResult {
   const warnings: string[] = [];
   const resourceAttributes = parseResourceAttributes(value(env, 'OTEL_RESOURCE_ATTRIBUTES'), warnings);
-  const sampler = oneOf(env, 'OTEL_TRACES_SAMPLER', SAMPLERS, 'parentbased_always_on', warnings);
+  const sampler = oneOf<SamplerName>(env, 'OTEL_TRACES_SAMPLER', SAMPLER_NAMES, 'parentbased_always_on', warnings);
   // Half the SDK's defaults (2048/512): what a slow or absent collector can make a tool
   // hold stays small, and one 256-span request to the node-local collector takes ~ms.
   const maxQueueSize = integer(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 1024, 1, 65536, warnings);
@@ -164,7 +152,7 @@ export function readConfig(env: Env): ConfigResult {
     sampler,
     samplerRatio: ratio(env, sampler, warnings),
     propagators: propagators(env, warnings),
-    profile: oneOf(env, 'TOOLFORGE_TRACING_PROFILE', PROFILES, 'toolforge', warnings),
+    profile: oneOf(env, PROFILE_ENV, PROFILE_NAMES, 'toolforge', warnings),
     maxQueueSize,
     maxExportBatchSize: Math.min(integer(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 256, 1, 65536, warnings), maxQueueSize),
     scheduledDelayMillis: integer(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000, 0, 600000, warnings),

@@ -3,6 +3,8 @@
  * syntax newer than ES2017 because the entry file is parsed by every Node a tool may
  * run, including the node12/node16 images Toolforge still has.
  */
+import { DISABLED_ENV } from '../contract/preload-env.js';
+
 export type GateDecision = { start: true } | { start: false; message?: string };
 
 /** module.register (needed for ESM apps) exists from 18.19 and 20.6. */
@@ -26,7 +28,7 @@ function isTrue(v: string | undefined): boolean {
  */
 export function gate(env: Record<string, string | undefined>, nodeVersion: string, isMainThread: boolean): GateDecision {
   if (!isMainThread) return { start: false };
-  if (isTrue(env.TOOLFORGE_TRACING_DISABLED) || isTrue(env.OTEL_SDK_DISABLED)) return { start: false };
+  if (isTrue(env[DISABLED_ENV]) || isTrue(env.OTEL_SDK_DISABLED)) return { start: false };
   if (!isSupportedNode(nodeVersion)) {
     return {
       start: false,

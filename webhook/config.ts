@@ -9,6 +9,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { version } from '../cli/version.js';
 import { PROFILE_NAMES } from '../topology/index.js';
+import { PROPAGATOR_NAMES, SAMPLER_NAMES } from '../contract/preload-env.js';
 
 /** Kubernetes resource quantity, e.g. `10m`, `0.5`, `32Mi`, `1G`. */
 const quantity = z
@@ -22,18 +23,6 @@ const namespacePattern = z
 
 const labelValue = z.string().regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, 'must be a Kubernetes label value');
 
-/** OTEL_TRACES_SAMPLER values of the OpenTelemetry SDK specification. */
-const samplerNames = [
-  'always_on',
-  'always_off',
-  'traceidratio',
-  'parentbased_always_on',
-  'parentbased_always_off',
-  'parentbased_traceidratio',
-] as const;
-
-/** OTEL_PROPAGATORS values the preload implements (a subset of the specification's). */
-const propagatorNames = ['tracecontext', 'baggage', 'none'] as const;
 
 const resourceList = z.strictObject({ cpu: quantity, memory: quantity });
 
@@ -81,10 +70,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Port of the node-local collector's OTLP/HTTP receiver on the node's host IP. */
       collectorPort: z.int().min(1).max(65535).default(4318),
-      sampler: z.enum(samplerNames).default('parentbased_traceidratio'),
+      sampler: z.enum(SAMPLER_NAMES).default('parentbased_traceidratio'),
       /** Ratio for the *traceidratio samplers (OTEL_TRACES_SAMPLER_ARG); ignored by the others. */
       samplerRatio: z.number().min(0).max(1).default(0.1),
-      propagators: z.array(z.enum(propagatorNames)).min(1).default(['tracecontext', 'baggage']),
+      propagators: z.array(z.enum(PROPAGATOR_NAMES)).min(1).default(['tracecontext', 'baggage']),
     })
     .prefault({}),
 

@@ -3,6 +3,8 @@
  * preload reads the env, operators grep the annotations): keep them stable and
  * documented in docs/tool-owners.md and docs/operators/webhook.md.
  */
+import { DISABLED_ENV, PROFILE_ENV } from '../contract/preload-env.js';
+
 export const annotationPrefix = 'tracing.toolforge.org/';
 
 /** `"false"` on a pod, pod template or namespace (annotation or label) opts out. */
@@ -24,6 +26,6 @@ export const preloadFile = 'preload.cjs';
 export const podNameEnv = 'TOOLFORGE_TRACING_POD_NAME';
 export const nodeNameEnv = 'TOOLFORGE_TRACING_NODE_NAME';
 export const hostIpEnv = 'TOOLFORGE_TRACING_HOST_IP';
-export const profileEnv = 'TOOLFORGE_TRACING_PROFILE';
+export const profileEnv = PROFILE_ENV;
 /** Tool-owner opt-out (works through `toolforge envvars`); the preload honours it too. */
-export const disabledEnv = 'TOOLFORGE_TRACING_DISABLED';
+export const disabledEnv = DISABLED_ENV;
