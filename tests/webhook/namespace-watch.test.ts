@@ -135,7 +135,9 @@ describe('with a reachable API server', () => {
     await api.stop();
   });
 
-  test('the watch authenticates with the kubeconfig credentials', () => {
+  test('the watch authenticates with the kubeconfig credentials', async () => {
+    // "synced" means the list is in; the watch request follows it asynchronously.
+    await eventually('a watch request after the list', async () => api.requests.some((r) => r.url.includes('watch=true')));
     assert.ok(api.requests.length >= 2);
     assert.ok(api.requests.every((r) => r.authorization === 'Bearer test-token'));
     assert.ok(api.requests.some((r) => r.url.includes('watch=true')));
