@@ -1,4 +1,5 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { oneSpanPerCommand } from './ioredis-once.js';
 
 /**
  * The instrumentations the preload offers. `packages` are the npm packages whose
@@ -77,7 +78,7 @@ export const lazyInstrumentations: InstrumentationEntry[] = [
     packages: ['ioredis'],
     create: () => {
       const m = require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis');
-      return new m.IORedisInstrumentation({ dbStatementSerializer: commandOnly });
+      return oneSpanPerCommand(new m.IORedisInstrumentation({ dbStatementSerializer: commandOnly }));
     },
   },
   {
