@@ -64,7 +64,8 @@ export const lazyInstrumentations: InstrumentationEntry[] = [
     packages: ['pg', 'pg-pool'],
     create: () => {
       const m = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
-      return new m.PgInstrumentation();
+      // Connecting is not a call the graph should count (see ioredis-once.ts).
+      return new m.PgInstrumentation({ ignoreConnectSpans: true });
     },
   },
   {
