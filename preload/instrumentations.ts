@@ -1,5 +1,6 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { oneSpanPerCommand } from './ioredis-once.js';
+import { oneSpanPerPoolQuery } from './mysql-pool-once.js';
 
 /**
  * The instrumentations the preload offers. `packages` are the npm packages whose
@@ -50,7 +51,7 @@ export const lazyInstrumentations: InstrumentationEntry[] = [
     packages: ['mysql'],
     create: () => {
       const m = require('@opentelemetry/instrumentation-mysql') as typeof import('@opentelemetry/instrumentation-mysql');
-      return new m.MySQLInstrumentation();
+      return oneSpanPerPoolQuery(new m.MySQLInstrumentation());
     },
   },
   {
