@@ -12,6 +12,7 @@ import { classifyDestination, profileByName } from '../../topology/index.js';
 import type { ReceivedSpan } from '../support/otlp-decode.js';
 import { repoRoot } from '../support/preload-bundle.js';
 import { fixtureApp, HOSTS, startToolforgeWorld, type RunningTool, type ToolforgeWorld } from '../support/toolforge-world.js';
+import { settledSpans } from './settled-spans.js';
 import { clientSpans, serverSpans, statementOf } from './span-queries.js';
 
 const ROUTES = ['/lazy', '/eager', '/explicit'] as const;
@@ -64,9 +65,8 @@ function withIoredis(major: 5 | 6) {
         20000,
         `${service}: three server spans and their redis spans`,
       );
+      spans = await settledSpans(world.receiver);
       await tool.stop();
-      // Everything the app ran has ended and been flushed: a late duplicate would be here now.
-      spans = world.receiver.spans();
     });
 
     for (const route of ROUTES) {

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { classifyDestination, profileByName } from '../../topology/index.js';
 import type { ReceivedSpan } from '../support/otlp-decode.js';
 import { fixtureApp, HOSTS, MYSQL_PASSWORD, startToolforgeWorld, type RunningTool, type ToolforgeWorld } from '../support/toolforge-world.js';
+import { settledSpans } from './settled-spans.js';
 import { clientSpans, serverSpans, statementOf } from './span-queries.js';
 
 const TOOL = 'old-mysql';
@@ -26,8 +27,8 @@ describe('preload with the old mysql package against a real MariaDB (Wiki Replic
     assert.equal(res.status, 200, text);
     result = JSON.parse(text) as Record<string, unknown>;
     await world.receiver.waitFor((all) => serverSpans(all, TOOL).length > 0 && clientSpans(all, TOOL).length >= 3, 20000, 'the mysql spans');
+    spans = await settledSpans(world.receiver);
     await tool.stop();
-    spans = world.receiver.spans();
   });
   after(async () => {
     await world?.stop();

@@ -12,6 +12,7 @@ import { privateHosts } from '../support/private-hosts.js';
 import { startProcess, type ManagedProcess } from '../support/processes.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
 import { fixtureApp, startToolforgeWorld, type ToolforgeWorld } from '../support/toolforge-world.js';
+import { settledSpans } from './settled-spans.js';
 import { clientSpans, serverSpans, statementOf } from './span-queries.js';
 
 /** A Trove (database as a service) instance of a Cloud VPS project, as Trove names them. */
@@ -52,8 +53,8 @@ describe('preload with pg against a real PostgreSQL (Trove database)', () => {
     assert.equal(res.status, 200, text);
     result = JSON.parse(text) as Record<string, unknown>;
     await world.receiver.waitFor((all) => serverSpans(all, TOOL).length > 0 && clientSpans(all, TOOL).length >= 3, 20000, 'the pg spans');
+    spans = await settledSpans(world.receiver);
     await app.stop();
-    spans = world.receiver.spans();
   });
   after(async () => {
     await app?.stop();
