@@ -91,36 +91,57 @@ function scrubStatement(statement: string, dbSystem: string | undefined): string
   return command?.toUpperCase();
 }
 
-function scrubbed(kind: SpanKind, a: Attributes): Attributes {
+type Rule = 'drop' | 'server-drop' | 'url' | 'query' | 'statement';
+/** One lookup per attribute instead of a scan of every list. */
+const RULES = new Map<string, Rule>([
+  ...[...PERSONAL].map((k) => [k, 'drop'] as const),
+  ...[...SERVER_PEER].map((k) => [k, 'server-drop'] as const),
+  ...URL_KEYS.map((k) => [k, 'url'] as const),
+  ['url.query', 'query'],
+  ...STATEMENT_KEYS.map((k) => [k, 'statement'] as const),
+]);
+
+function isHeader(key: string): boolean {
+  return HEADER_PREFIXES.some((p) => key.startsWith(p));
+}
+
+/** `value` as it may leave the pod, or undefined when it may not. */
+function scrubbedValue(rule: Rule, server: boolean, value: AttributeValue, a: Attributes): AttributeValue | undefined {
+  if (rule === 'drop' || (server && (rule === 'server-drop' || rule === 'query'))) return undefined;
+  if (typeof value !== 'string' || rule === 'server-drop') return value;
+  if (rule === 'url') return server ? incomingUrl(value) : outgoingUrl(value);
+  if (rule === 'query') return redactQuery(value);
+  return scrubStatement(value, str(a['db.system.name']) ?? str(a['db.system']));
+}
+
+/** Privacy-scrubbed; only the graph's attributes when the trace was not sampled (none of those needs scrubbing). */
+function scrubbed(kind: SpanKind, a: Attributes, sampled: boolean): Attributes {
   const out: Attributes = {};
   const server = kind === SpanKind.SERVER;
-  const dbSystem = str(a['db.system.name']) ?? str(a['db.system']);
-  for (const [key, value] of Object.entries(a)) {
-    if (value === undefined || PERSONAL.has(key) || (server && SERVER_PEER.has(key))) continue;
-    if (HEADER_PREFIXES.some((p) => key.startsWith(p))) continue;
-    if (typeof value === 'string' && URL_KEYS.includes(key)) {
-      out[key] = server ? incomingUrl(value) : outgoingUrl(value);
-    } else if (typeof value === 'string' && key === 'url.query') {
-      out[key] = redactQuery(value);
-    } else if (typeof value === 'string' && STATEMENT_KEYS.includes(key)) {
-      const statement = scrubStatement(value, dbSystem);
-      if (statement !== undefined) out[key] = statement;
-    } else {
-      out[key] = value;
+  for (const key in a) {
+    const value = a[key];
+    if (value === undefined) continue;
+    if (!sampled) {
+      if (GRAPH_KEYS.has(key)) out[key] = value;
+      continue;
     }
+    const rule = RULES.get(key);
+    if (rule === undefined) {
+      if (!isHeader(key)) out[key] = value;
+      continue;
+    }
+    const kept = scrubbedValue(rule, server, value, a);
+    if (kept !== undefined) out[key] = kept;
   }
   return out;
 }
 
 export function exportedAttributes(kind: SpanKind, attributes: Attributes, sampled: boolean, profile: Profile): Attributes {
-  const out = scrubbed(kind, attributes);
+  const out = scrubbed(kind, attributes, sampled);
   if (kind === SpanKind.CLIENT || kind === SpanKind.PRODUCER) {
     const target = destinationTarget(attributes);
     if (target !== undefined) Object.assign(out, destinationAttributes(classifyDestination(target, profile)));
   }
   out[ATTR_SAMPLED] = sampled;
-  if (sampled) return out;
-  const slim: Attributes = {};
-  for (const key of Object.keys(out)) if (GRAPH_KEYS.has(key)) slim[key] = out[key];
-  return slim;
+  return out;
 }

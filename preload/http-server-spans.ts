@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Context, type Tracer } from '@opentelemetry/api';
-import { RPCType, getRPCMetadata, setRPCMetadata } from '@opentelemetry/core';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Attributes, type Context, type Tracer } from '@opentelemetry/api';
+import { RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 
 /**
  * SERVER spans for incoming HTTP requests, without @opentelemetry/instrumentation-http's
@@ -16,53 +16,48 @@ type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boole
 
 const SERVERS = [http.Server.prototype, https.Server.prototype] as unknown as Array<{ emit: Emit }>;
 
-function hostAndPort(host: string | undefined): { name?: string; port?: number } {
-  if (host === undefined) return {};
-  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(host);
-  if (!m) return {};
-  return { name: m[1], ...(m[2] !== undefined ? { port: Number(m[2]) } : {}) };
+/** The Host header's name and port: `name`, `name:port`, `[v6]`, `[v6]:port`. */
+function setHostAndPort(attributes: Attributes, host: string | undefined): void {
+  if (host === undefined) return;
+  const colon = host.lastIndexOf(':');
+  const hasPort = colon !== -1 && colon > host.lastIndexOf(']');
+  const port = hasPort ? Number(host.slice(colon + 1)) : undefined;
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) return;
+  const name = hasPort ? host.slice(0, colon) : host;
+  if (name.includes(':') && !name.startsWith('[')) return;
+  attributes['server.address'] = name;
+  if (port !== undefined) attributes['server.port'] = port;
 }
 
-/** Starts the request's span (ended when the response finishes or closes); returns the context the handler runs in. */
+/** Starts the request's span (ended when the response closes, which also follows 'finish'); returns the context the handler runs in. */
 function requestContext(tracer: Tracer, scheme: string, req: http.IncomingMessage, res: http.ServerResponse): Context {
   const parent = propagation.extract(ROOT_CONTEXT, req.headers);
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const method = req.method ?? 'GET';
-  const { name, port } = hostAndPort(req.headers.host);
-  const span = tracer.startSpan(
-    method,
-    {
-      kind: SpanKind.SERVER,
-      attributes: {
-        'http.request.method': method,
-        'url.scheme': scheme,
-        'url.path': q === -1 ? url : url.slice(0, q),
-        'network.protocol.version': req.httpVersion,
-        ...(name !== undefined ? { 'server.address': name } : {}),
-        ...(port !== undefined ? { 'server.port': port } : {}),
-      },
-    },
-    parent,
-  );
-  const rpc = { type: RPCType.HTTP as const, span };
-  const active = setRPCMetadata(trace.setSpan(parent, span), rpc);
-  let ended = false;
-  const end = (): void => {
-    if (ended) return;
-    ended = true;
-    const route = getRPCMetadata(active)?.route;
-    if (route !== undefined) {
-      span.setAttribute('http.route', route);
-      span.updateName(`${method} ${route}`);
-    }
-    if (res.headersSent || res.writableFinished) span.setAttribute('http.response.status_code', res.statusCode);
-    if (!res.writableFinished) span.setAttribute('error.type', 'aborted');
-    if (res.statusCode >= 500 || !res.writableFinished) span.setStatus({ code: SpanStatusCode.ERROR });
-    span.end();
+  const attributes: Attributes = {
+    'http.request.method': method,
+    'url.scheme': scheme,
+    'url.path': q === -1 ? url : url.slice(0, q),
+    'network.protocol.version': req.httpVersion,
   };
-  res.once('finish', end);
-  res.once('close', end);
+  setHostAndPort(attributes, req.headers.host);
+  const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
+  // express and koa instrumentations set `route` on this object.
+  const rpc: RPCMetadata = { type: RPCType.HTTP, span };
+  const active = setRPCMetadata(trace.setSpan(parent, span), rpc);
+  // 'close' is emitted once per response on Node 18+: after 'finish', or when the connection ends first.
+  res.on('close', () => {
+    if (rpc.route !== undefined) {
+      span.setAttribute('http.route', rpc.route);
+      span.updateName(`${method} ${rpc.route}`);
+    }
+    const finished = res.writableFinished;
+    if (res.headersSent || finished) span.setAttribute('http.response.status_code', res.statusCode);
+    if (!finished) span.setAttribute('error.type', 'aborted');
+    if (res.statusCode >= 500 || !finished) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+  });
   // No context.bind of req/res (instrumentation-http does it, at a measurable cost):
   // on Node 18-24 the request's 'data'/'end' listeners already run in this context;
   // tests/preload/destinations.test.ts checks a call made after a body parser.

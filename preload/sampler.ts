@@ -20,6 +20,9 @@ export function standardSampler(name: SamplerName, ratio: number): Sampler {
   return name.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root;
 }
 
+const SAMPLED: Attributes = Object.freeze({ [ATTR_SAMPLED]: true });
+const UNSAMPLED: Attributes = Object.freeze({ [ATTR_SAMPLED]: false });
+
 /**
  * Records every span so the service graph counts 100% of calls, while the W3C
  * sampled flag (what downstream tools see) stays the standard sampler's decision.
@@ -32,9 +35,11 @@ export class RecordEverySpanSampler implements Sampler {
   shouldSample(context: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
     const result = this.inner.shouldSample(context, traceId, name, kind, attributes, links);
     const sampled = result.decision === SamplingDecision.RECORD_AND_SAMPLED;
+    const marker = sampled ? SAMPLED : UNSAMPLED;
     return {
       decision: sampled ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.RECORD,
-      attributes: { ...result.attributes, [ATTR_SAMPLED]: sampled },
+      // The standard samplers add no attributes: then the shared marker object will do.
+      attributes: result.attributes === undefined ? marker : { ...result.attributes, ...marker },
       ...(result.traceState !== undefined ? { traceState: result.traceState } : {}),
     };
   }

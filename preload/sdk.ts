@@ -2,18 +2,21 @@ import path from 'node:path';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import type { TextMapPropagator } from '@opentelemetry/api';
-import { profileByName } from '../topology/index.js';
+import type { Attributes, TextMapPropagator } from '@opentelemetry/api';
+import { profileByName, type Profile } from '../topology/index.js';
 import { readConfig, type PreloadConfig } from './env-config.js';
 import { entryIsEsm, packageType } from './entry-format.js';
 import { registerEsmHooks } from './esm-hooks.js';
 import { ExitAwareExporter } from './exit-flush.js';
+import { EncodedSpanQueue } from './encoded-span-queue.js';
 import { ExportProcessor } from './export-processor.js';
 import { traceIncomingRequests } from './http-server-spans.js';
 import { eagerInstrumentations, esmHookedSpecifiers, lazyInstrumentations } from './instrumentations.js';
 import { enableOnFirstLoad } from './lazy-enable.js';
+import { OtlpHttpPoster } from './otlp-http-post.js';
+import { resourceField } from './otlp-span-encoding.js';
 import { RecordEverySpanSampler, standardSampler } from './sampler.js';
 
 declare const __TOOLFORGE_TRACING_VERSION__: string;
@@ -21,17 +24,56 @@ declare const __TOOLFORGE_TRACING_VERSION__: string;
 /** A finishing job waits at most this long for its last spans to be sent. */
 const EXIT_FLUSH_TIMEOUT_MILLIS = 1000;
 
-function exporter(config: PreloadConfig, timeoutMillis: number): SpanExporter {
-  // One request in flight at most: with the batch processor's bounded queue this caps
-  // what a down or slow collector can make the app hold at queue + one batch.
-  const options = { url: config.tracesUrl, timeoutMillis, concurrencyLimit: 1 };
-  // Required here, not imported, so only the exporter in use is evaluated at startup.
-  if (config.protocol === 'http/json') {
+interface ExportPath {
+  processor: SpanProcessor;
+  /** Sends what is pending when the app's event loop is empty (`beforeExit`), within EXIT_FLUSH_TIMEOUT_MILLIS. */
+  flushAtExit: () => void;
+}
+
+/** http/protobuf (the default, what the webhook sets): spans encoded as they end, see encoded-span-queue.ts. */
+function encodedExport(config: PreloadConfig, resourceAttributes: Attributes, profile: Profile): ExportPath {
+  const poster = new OtlpHttpPoster(config.tracesUrl);
+  const queue = new EncodedSpanQueue(
+    {
+      maxQueueSize: config.maxQueueSize,
+      maxExportBatchSize: config.maxExportBatchSize,
+      scheduledDelayMillis: config.scheduledDelayMillis,
+      exportTimeoutMillis: config.exportTimeoutMillis,
+      exitFlushMillis: EXIT_FLUSH_TIMEOUT_MILLIS,
+    },
+    profile,
+    resourceField(resourceAttributes),
+    (body, timeoutMillis) => poster.post(body, timeoutMillis),
+  );
+  return { processor: queue, flushAtExit: () => queue.flushAtExit() };
+}
+
+/** http/json: the SDK's batch processor and OTLP/JSON exporter, behind the same scrubbing and naming. */
+function jsonExport(config: PreloadConfig, profile: Profile): ExportPath {
+  const exporter = (timeoutMillis: number): SpanExporter => {
+    // Required here, not imported, so a protobuf-exporting app never evaluates it.
     const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
-    return new OTLPTraceExporter(options);
-  }
-  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto');
-  return new OTLPTraceExporter(options);
+    // One request in flight at most: with the batch processor's bounded queue this caps
+    // what a down or slow collector can make the app hold at queue + one batch.
+    return new OTLPTraceExporter({ url: config.tracesUrl, timeoutMillis, concurrencyLimit: 1 });
+  };
+  const exitAware = new ExitAwareExporter(exporter(config.exportTimeoutMillis), () =>
+    exporter(Math.min(config.exportTimeoutMillis, EXIT_FLUSH_TIMEOUT_MILLIS)),
+  );
+  const batch = new BatchSpanProcessor(exitAware, {
+    maxQueueSize: config.maxQueueSize,
+    maxExportBatchSize: config.maxExportBatchSize,
+    scheduledDelayMillis: config.scheduledDelayMillis,
+    // Longer than the exporter's own deadline (retries included), so the processor never
+    // gives up on a batch and starts the next while the first is still being sent.
+    exportTimeoutMillis: config.exportTimeoutMillis + 1000,
+  });
+  return {
+    processor: new ExportProcessor(batch, profile),
+    flushAtExit: () => {
+      if (exitAware.prepareExitFlush()) batch.forceFlush().catch(() => undefined);
+    },
+  };
 }
 
 function propagator(names: string[]): TextMapPropagator | null {
@@ -56,22 +98,12 @@ export function start(): void {
       'toolforge.preload.version': __TOOLFORGE_TRACING_VERSION__,
     }),
   );
-  const exitAware = new ExitAwareExporter(
-    exporter(config, config.exportTimeoutMillis),
-    () => exporter(config, Math.min(config.exportTimeoutMillis, EXIT_FLUSH_TIMEOUT_MILLIS)),
-  );
-  const batch = new BatchSpanProcessor(exitAware, {
-    maxQueueSize: config.maxQueueSize,
-    maxExportBatchSize: config.maxExportBatchSize,
-    scheduledDelayMillis: config.scheduledDelayMillis,
-    // Longer than the exporter's own deadline (retries included), so the processor never
-    // gives up on a batch and starts the next while the first is still being sent.
-    exportTimeoutMillis: config.exportTimeoutMillis + 1000,
-  });
+  const profile = profileByName(config.profile);
+  const exportPath = config.protocol === 'http/protobuf' ? encodedExport(config, resource.attributes, profile) : jsonExport(config, profile);
   const provider = new NodeTracerProvider({
     resource,
     sampler: new RecordEverySpanSampler(standardSampler(config.sampler, config.samplerRatio)),
-    spanProcessors: [new ExportProcessor(batch, profileByName(config.profile))],
+    spanProcessors: [exportPath.processor],
   });
   provider.register({ propagator: propagator(config.propagators) });
 
@@ -83,7 +115,5 @@ export function start(): void {
   enableOnFirstLoad(lazyInstrumentations, enable);
   if (entryIsEsm(process.argv[1], packageType)) registerEsmHooks(path.join(__dirname, 'hook.mjs'), esmHookedSpecifiers);
 
-  process.once('beforeExit', () => {
-    if (exitAware.prepareExitFlush()) batch.forceFlush().catch(() => undefined);
-  });
+  process.once('beforeExit', exportPath.flushAtExit);
 }

@@ -1,0 +1,175 @@
+import { TraceFlags, type Context } from '@opentelemetry/api';
+import type { InstrumentationScope } from '@opentelemetry/core';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Profile } from '../topology/index.js';
+import { exportedAttributes } from './exported-attributes.js';
+import { scopeHead, span as encodeSpan } from './otlp-span-encoding.js';
+import { LEN, ProtobufWriter } from './protobuf-writer.js';
+
+/**
+ * The export path for OTLP/HTTP protobuf: each span is scrubbed, named and encoded the
+ * moment it ends, straight into the bytes of the next request, so the queue holds bytes
+ * off the JavaScript heap instead of span objects (and nothing per span is serialized
+ * twice). Bounded: at most `maxQueueSize` spans wait, in requests of at most
+ * `maxExportBatchSize`; beyond that new spans are dropped. One request in flight at most.
+ *
+ * Every span is exported, sampled or not (the service graph counts 100%): an unsampled
+ * one goes out slim, with `toolforge.sampled=false`; see exported-attributes.ts.
+ */
+export interface QueueSettings {
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+  scheduledDelayMillis: number;
+  exportTimeoutMillis: number;
+  /** A finishing app waits at most this long for its last spans (and not at all after a failed export). */
+  exitFlushMillis: number;
+}
+
+export type Post = (body: Buffer, timeoutMillis: number) => Promise<boolean>;
+
+/** One request's worth of spans, as ScopeSpans messages (ResourceSpans field 2) being written. */
+interface Batch {
+  writer: ProtobufWriter;
+  spans: number;
+  scope: InstrumentationScope | undefined;
+  scopeAt: number;
+}
+
+const INITIAL_BATCH_BYTES = 16 * 1024;
+
+export class EncodedSpanQueue implements SpanProcessor {
+  private readonly scratch = new ProtobufWriter(1024);
+  private readonly scopeHeads = new WeakMap<InstrumentationScope, Buffer>();
+  private readonly full: Batch[] = [];
+  private readonly free: Batch[] = [];
+  private current: Batch | undefined;
+  private queued = 0;
+  private sending = false;
+  private timer: NodeJS.Timeout | undefined;
+  private lastExportFailed = false;
+  private exitDeadline: number | undefined;
+  private readonly idle: Array<() => void> = [];
+
+  constructor(
+    private readonly settings: QueueSettings,
+    private readonly profile: Profile,
+    /** ResourceSpans.resource, encoded once. */
+    private readonly resource: Buffer,
+    private readonly post: Post,
+  ) {}
+
+  onStart(_span: Span, _parentContext: Context): void {}
+
+  onEnd(span: ReadableSpan): void {
+    if (this.queued >= this.settings.maxQueueSize) return;
+    try {
+      const sampled = (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0;
+      // Encoded apart first: a span that cannot be described is dropped without leaving half a message in the batch.
+      const w = this.scratch;
+      w.reset();
+      encodeSpan(w, span, exportedAttributes(span.kind, span.attributes, sampled, this.profile), sampled);
+      this.append(span.instrumentationScope, w.bytes());
+    } catch {
+      // A span that cannot be described is dropped; the app never sees an error.
+    }
+  }
+
+  private append(scope: InstrumentationScope, spanBytes: Buffer): void {
+    const batch = (this.current ??= this.free.pop() ?? { writer: new ProtobufWriter(INITIAL_BATCH_BYTES), spans: 0, scope: undefined, scopeAt: 0 });
+    const w = batch.writer;
+    if (batch.scope !== scope) {
+      if (batch.scope !== undefined) w.finish(batch.scopeAt);
+      w.tag(2, LEN);
+      batch.scopeAt = w.start();
+      w.raw(this.scopeHead(scope));
+      batch.scope = scope;
+    }
+    w.tag(2, LEN);
+    w.lengthDelimited(spanBytes);
+    batch.spans++;
+    this.queued++;
+    if (batch.spans >= this.settings.maxExportBatchSize) {
+      this.seal();
+      this.pump();
+    } else {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.seal();
+        this.pump();
+      }, this.settings.scheduledDelayMillis).unref();
+    }
+  }
+
+  private scopeHead(scope: InstrumentationScope): Buffer {
+    let head = this.scopeHeads.get(scope);
+    if (head === undefined) {
+      head = scopeHead(scope);
+      this.scopeHeads.set(scope, head);
+    }
+    return head;
+  }
+
+  /** Moves the batch being written to the send queue. */
+  private seal(): void {
+    const batch = this.current;
+    if (batch === undefined || batch.spans === 0) return;
+    if (batch.scope !== undefined) batch.writer.finish(batch.scopeAt);
+    this.full.push(batch);
+    this.current = undefined;
+  }
+
+  /** ExportTraceServiceRequest { resource_spans = 1: ResourceSpans { resource = 1, scope_spans = 2... } } */
+  private request(batch: Batch): Buffer {
+    const head = new ProtobufWriter(16);
+    head.tag(1, LEN);
+    head.varint32(this.resource.length + batch.writer.pos);
+    return Buffer.concat([head.bytes(), this.resource, batch.writer.bytes()]);
+  }
+
+  private pump(): void {
+    if (this.sending) return;
+    const batch = this.full.shift();
+    if (batch === undefined) {
+      for (const resolve of this.idle.splice(0)) resolve();
+      return;
+    }
+    const body = this.request(batch);
+    this.queued -= batch.spans;
+    batch.spans = 0;
+    batch.scope = undefined;
+    batch.writer.reset();
+    this.free.push(batch);
+    this.sending = true;
+    const timeout = this.exitDeadline === undefined ? this.settings.exportTimeoutMillis : Math.min(this.settings.exportTimeoutMillis, this.exitDeadline - Date.now());
+    void this.post(body, timeout).then((ok) => {
+      this.lastExportFailed = !ok;
+      this.sending = false;
+      this.pump();
+    });
+  }
+
+  /**
+   * Called once the app's event loop is empty (`beforeExit`): sends what is queued,
+   * within `exitFlushMillis`, unless the last export failed (a collector known to be
+   * failing would only delay the app's exit). The requests keep the loop alive until
+   * they end; no signal handler is involved, so SIGTERM ends the app as before.
+   */
+  flushAtExit(): void {
+    if (this.lastExportFailed || this.queued === 0) return;
+    this.exitDeadline = Date.now() + this.settings.exitFlushMillis;
+    this.seal();
+    this.pump();
+  }
+
+  forceFlush(): Promise<void> {
+    this.seal();
+    const done = new Promise<void>((resolve) => this.idle.push(resolve));
+    this.pump();
+    if (!this.sending && this.full.length === 0) for (const resolve of this.idle.splice(0)) resolve();
+    return done;
+  }
+
+  shutdown(): Promise<void> {
+    return this.forceFlush();
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The protobuf wire format, written into one growable off-heap buffer. What the preload
+ * keeps between a span's end and its export is these bytes, not span objects: the heap
+ * then holds nothing per queued span, so V8's young generation does not grow with the
+ * request rate (bench/preload-overhead.ts, peak RSS).
+ */
+/** Wire types. */
+export const VARINT = 0;
+export const FIXED64 = 1;
+export const LEN = 2;
+export const FIXED32 = 5;
+
+const TWO_32 = 0x100000000;
+/** Below this many UTF-16 units a string's length fits the one-byte varint even if all were ASCII. */
+const SHORT_STRING = 128;
+/** Hex digit values by character code (0-9, a-f, A-F). */
+const HEX = new Uint8Array(128);
+for (let i = 0; i < 10; i++) HEX[48 + i] = i;
+for (let i = 0; i < 6; i++) HEX[97 + i] = HEX[65 + i] = 10 + i;
+
+export class ProtobufWriter {
+  buffer: Buffer;
+  pos = 0;
+
+  constructor(initialSize: number) {
+    // allocUnsafeSlow: a buffer of its own, never a slice of Node's shared pool.
+    this.buffer = Buffer.allocUnsafeSlow(initialSize);
+  }
+
+  /** The bytes written so far (a view: valid until the next write or reset). */
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.pos);
+  }
+
+  reset(): void {
+    this.pos = 0;
+  }
+
+  private ensure(extra: number): void {
+    const needed = this.pos + extra;
+    if (needed <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < needed) size *= 2;
+    const grown = Buffer.allocUnsafeSlow(size);
+    this.buffer.copy(grown, 0, 0, this.pos);
+    this.buffer = grown;
+  }
+
+  tag(field: number, wireType: number): void {
+    this.varint32((field << 3) | wireType);
+  }
+
+  /** A uint32 (lengths, tags, enums, counts). */
+  varint32(value: number): void {
+    this.ensure(5);
+    let v = value >>> 0;
+    while (v > 0x7f) {
+      this.buffer[this.pos++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    this.buffer[this.pos++] = v;
+  }
+
+  /** An int64 from an integral JS number (two's complement for negatives). */
+  varint64(value: number): void {
+    let low = value >>> 0;
+    let high = Math.floor(value / TWO_32) >>> 0;
+    this.ensure(10);
+    while (high !== 0 || low > 0x7f) {
+      this.buffer[this.pos++] = (low & 0x7f) | 0x80;
+      low = ((low >>> 7) | (high << 25)) >>> 0;
+      high >>>= 7;
+    }
+    this.buffer[this.pos++] = low;
+  }
+
+  fixed32(value: number): void {
+    this.ensure(4);
+    this.buffer.writeUInt32LE(value >>> 0, this.pos);
+    this.pos += 4;
+  }
+
+  /** fixed64 from its two 32-bit halves. */
+  fixed64(low: number, high: number): void {
+    this.ensure(8);
+    this.buffer.writeUInt32LE(low >>> 0, this.pos);
+    this.buffer.writeUInt32LE(high >>> 0, this.pos + 4);
+    this.pos += 8;
+  }
+
+  double(value: number): void {
+    this.ensure(8);
+    this.buffer.writeDoubleLE(value, this.pos);
+    this.pos += 8;
+  }
+
+  /** A length-prefixed UTF-8 string. Short ASCII strings (most attribute keys and values) are copied in JavaScript: cheaper than a call into Buffer's native writer. */
+  string(value: string): void {
+    const n = value.length;
+    if (n < SHORT_STRING) {
+      this.ensure(n + 1);
+      const b = this.buffer;
+      let p = this.pos + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = value.charCodeAt(i);
+        if (c >= 0x80) break;
+        b[p++] = c;
+      }
+      if (i === n) {
+        b[this.pos] = n;
+        this.pos = p;
+        return;
+      }
+    }
+    const length = Buffer.byteLength(value, 'utf8');
+    this.varint32(length);
+    this.ensure(length);
+    this.pos += this.buffer.write(value, this.pos, length, 'utf8');
+  }
+
+  /** Length-prefixed bytes given as a hex string (trace and span ids, lowercase as the SDK makes them). */
+  hexBytes(hex: string): void {
+    const length = hex.length >>> 1;
+    this.varint32(length);
+    this.ensure(length);
+    const b = this.buffer;
+    for (let i = 0; i < length; i++) b[this.pos++] = (HEX[hex.charCodeAt(2 * i)]! << 4) | HEX[hex.charCodeAt(2 * i + 1)]!;
+  }
+
+  /** Length-prefixed copy of `bytes`. */
+  lengthDelimited(bytes: Uint8Array): void {
+    this.varint32(bytes.length);
+    this.raw(bytes);
+  }
+
+  /** `bytes` as they are (an already encoded field). */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buffer.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** Starts a nested message; returns what `finish` needs. One length byte is reserved (most messages are short). */
+  start(): number {
+    this.ensure(1);
+    return this.pos++;
+  }
+
+  /** Writes the nested message's length where `start` reserved it, moving the content when the length needs more bytes. */
+  finish(at: number): void {
+    const length = this.pos - at - 1;
+    let size = 1;
+    for (let v = length >>> 7; v !== 0; v >>>= 7) size++;
+    if (size > 1) {
+      this.ensure(size - 1);
+      this.buffer.copyWithin(at + size, at + 1, this.pos);
+      this.pos += size - 1;
+    }
+    let v = length;
+    let p = at;
+    while (v > 0x7f) {
+      this.buffer[p++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    this.buffer[p] = v;
+  }
+}

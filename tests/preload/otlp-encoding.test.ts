@@ -1,0 +1,182 @@
+// The preload's own OTLP protobuf encoder (preload/otlp-span-encoding.ts, fed by
+// preload/encoded-span-queue.ts), checked against the real opentelemetry-proto trace
+// messages (protobufjs with tests/support/otlp/trace.proto) and against the SDK's own
+// serializer on the same spans.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Attributes } from '@opentelemetry/api';
+import { TraceState } from '@opentelemetry/core';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AlwaysOnSampler, BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import protobuf from 'protobufjs';
+import { profileByName } from '../../topology/index.js';
+import { EncodedSpanQueue, type QueueSettings } from '../../preload/encoded-span-queue.js';
+import { exportedSpan } from '../../preload/export-processor.js';
+import { resourceField } from '../../preload/otlp-span-encoding.js';
+import { repoRoot } from '../support/preload-bundle.js';
+
+const root = protobuf.parse(readFileSync(path.join(repoRoot, 'tests', 'support', 'otlp', 'trace.proto'), 'utf8'), { keepCase: false }).root;
+const Request = root.lookupType('otlp.ExportTraceServiceRequest');
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function decode(body: Uint8Array): Obj {
+  return Request.toObject(Request.decode(body), { longs: String, bytes: String, enums: Number, defaults: true, arrays: true }) as Obj;
+}
+
+const profile = profileByName('toolforge');
+const RESOURCE: Attributes = { 'service.name': 'encoder-tool', 'k8s.namespace.name': 'tool-encoder-tool', 'toolforge.tool': 'encoder-tool' };
+
+/** Spans made by the real SDK, handed to `sink` as they end. */
+function tracerProvider(sink: ReadableSpan[]): BasicTracerProvider {
+  const collect: SpanProcessor = { onStart() {}, onEnd: (s) => void sink.push(s), forceFlush: async () => {}, shutdown: async () => {} };
+  return new BasicTracerProvider({ resource: resourceFromAttributes(RESOURCE), sampler: new AlwaysOnSampler(), spanProcessors: [collect] });
+}
+
+function queue(settings: Partial<QueueSettings>, post: (body: Buffer) => Promise<boolean>): EncodedSpanQueue {
+  const all: QueueSettings = { maxQueueSize: 1024, maxExportBatchSize: 256, scheduledDelayMillis: 60000, exportTimeoutMillis: 1000, exitFlushMillis: 1000, ...settings };
+  return new EncodedSpanQueue(all, profile, resourceField(RESOURCE), (body) => post(Buffer.from(body)));
+}
+
+/** A sampled trace with every kind of field the encoder writes. */
+function richSpans(): ReadableSpan[] {
+  const ended: ReadableSpan[] = [];
+  const provider = tracerProvider(ended);
+  const server = provider.getTracer('toolforge-tracing-http-server', '1.2.3');
+  const client = provider.getTracer('@opentelemetry/instrumentation-http', '0.9.0');
+  const remoteParent = trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: 'b7ad6b7169203331',
+    traceFlags: TraceFlags.SAMPLED,
+    isRemote: true,
+    traceState: new TraceState('vendor=opaque,other=1'),
+  });
+  const s = server.startSpan('GET /notes/:id', { kind: SpanKind.SERVER, startTime: [1764000000, 123456789], attributes: { 'http.request.method': 'GET', 'url.path': '/notes/7', 'server.port': 443 } }, remoteParent);
+  s.setAttribute('note', 'ünïcödé ✓ 文字');
+  s.setAttribute('long', 'x'.repeat(300));
+  s.setAttribute('negative', -42);
+  s.setAttribute('big', 2 ** 40 + 1);
+  s.setAttribute('ratio', 0.25);
+  s.setAttribute('flag', false);
+  s.setAttribute('list', ['a', 'b']);
+  s.setAttribute('numbers', [1, 2.5]);
+  s.addEvent('cache miss', { key: 'k1' }, [1764000000, 200000000]);
+  s.addLink({ context: { traceId: '11111111111111111111111111111111', spanId: '2222222222222222', traceFlags: TraceFlags.NONE, isRemote: true }, attributes: { why: 'batch' } });
+  const child = client.startSpan('GET', { kind: SpanKind.CLIENT, attributes: { 'server.address': 'en.wikipedia.org', 'server.port': 443, 'url.full': 'https://en.wikipedia.org/w/api.php?action=query&lgpassword=hunter2' } }, trace.setSpan(remoteParent, s));
+  child.setStatus({ code: SpanStatusCode.ERROR, message: 'boom: 500' });
+  child.end([1764000000, 300000000]);
+  s.end([1764000001, 999999999]);
+  return ended;
+}
+
+/** The spans of a decoded request, each with its scope's name. */
+function spansOf(request: Obj): Obj[] {
+  return request.resourceSpans.flatMap((rs: Obj) => rs.scopeSpans.flatMap((ss: Obj) => ss.spans.map((s: Obj) => ({ ...s, scope: `${ss.scope.name}@${ss.scope.version}` }))));
+}
+
+describe('OTLP protobuf encoder', () => {
+  it('writes what the SDK serializer writes for the same sampled spans, scrubbed and named', async () => {
+    const spans = richSpans();
+    const bodies: Buffer[] = [];
+    const q = queue({}, async (body) => {
+      bodies.push(body);
+      return true;
+    });
+    for (const s of spans) q.onEnd(s);
+    await q.forceFlush();
+    assert.equal(bodies.length, 1);
+    const ours = decode(bodies[0]!);
+
+    const reference = decode(ProtobufTraceSerializer.serializeRequest(spans.map((s) => exportedSpan(s, profile)))!);
+    assert.deepEqual(ours.resourceSpans[0].resource, reference.resourceSpans[0].resource);
+    const mine = spansOf(ours);
+    const theirs = spansOf(reference);
+    assert.equal(mine.length, 2);
+    for (const [i, span] of mine.entries()) {
+      // The SDK writes an UNSET status explicitly; ours leaves the default out. Same value on decode.
+      assert.deepEqual({ ...span, status: span.status ?? { message: '', code: 0 } }, { ...theirs.find((t) => t.spanId === span.spanId)!, status: theirs.find((t) => t.spanId === span.spanId)!.status }, `span ${i}`);
+    }
+    const server = mine.find((s) => s.kind === 2)!;
+    assert.equal(server.startTimeUnixNano, '1764000000123456789');
+    assert.equal(server.endTimeUnixNano, '1764000001999999999');
+    assert.equal(server.traceState, 'vendor=opaque,other=1');
+    assert.equal(server.flags, 0x301, 'sampled, parent known to be remote');
+    assert.equal(server.events[0].name, 'cache miss');
+    assert.equal(server.links[0].attributes[0].key, 'why');
+    const attrs = Object.fromEntries(server.attributes.map((kv: Obj) => [kv.key, kv.value]));
+    assert.equal(attrs.note.stringValue, 'ünïcödé ✓ 文字');
+    assert.equal(attrs.long.stringValue, 'x'.repeat(300));
+    assert.equal(attrs.negative.intValue, '-42');
+    assert.equal(attrs.big.intValue, String(2 ** 40 + 1));
+    assert.equal(attrs.ratio.doubleValue, 0.25);
+    assert.equal(attrs.flag.boolValue, false);
+    const client = mine.find((s) => s.kind === 3)!;
+    assert.deepEqual(client.status, { message: 'boom: 500', code: 2 });
+    const clientAttrs = Object.fromEntries(client.attributes.map((kv: Obj) => [kv.key, kv.value.stringValue ?? kv.value.intValue ?? kv.value.boolValue]));
+    assert.equal(clientAttrs['peer.service'], 'wikimedia:mediawiki');
+    assert.match(clientAttrs['url.full'], /lgpassword=REDACTED$/);
+  });
+
+  it('writes unsampled spans slim: graph attributes, no events or links, the real trace flags', async () => {
+    const ended: ReadableSpan[] = [];
+    const provider = tracerProvider(ended);
+    const unsampledParent = trace.setSpanContext(ROOT_CONTEXT, { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.NONE, isRemote: true });
+    const span = provider.getTracer('@opentelemetry/instrumentation-http').startSpan('GET', { kind: SpanKind.CLIENT, attributes: { 'server.address': 'tools.db.svc.wikimedia.cloud', 'url.full': 'http://x/?token=1' } }, unsampledParent);
+    span.addEvent('ignored');
+    span.end();
+    const s = ended[0]!;
+    // What the preload's sampler makes of an unsampled trace: recorded, but without the sampled flag.
+    const unsampled: ReadableSpan = { ...s, spanContext: () => ({ ...s.spanContext(), traceFlags: TraceFlags.NONE }), attributes: s.attributes, events: s.events, links: s.links };
+    const bodies: Buffer[] = [];
+    const q = queue({}, async (body) => {
+      bodies.push(body);
+      return true;
+    });
+    q.onEnd(unsampled);
+    await q.forceFlush();
+    const decoded = spansOf(decode(bodies[0]!))[0]!;
+    assert.deepEqual(decoded.events, []);
+    assert.equal(decoded.flags, 0x300, 'not sampled, parent known to be remote');
+    const keys = decoded.attributes.map((kv: Obj) => kv.key);
+    assert.ok(keys.includes('peer.service') && keys.includes('toolforge.dependency.kind'), keys.join());
+    assert.ok(keys.every((k: string) => k.startsWith('toolforge.') || k === 'peer.service'), `only graph attributes: ${keys.join()}`);
+    assert.equal(decoded.attributes.find((kv: Obj) => kv.key === 'toolforge.sampled').value.boolValue, false);
+  });
+
+  it('groups spans by scope, and keeps a request to the batch size', async () => {
+    const ended: ReadableSpan[] = [];
+    const provider = tracerProvider(ended);
+    for (let i = 0; i < 5; i++) provider.getTracer(i % 2 === 0 ? 'a' : 'b', '1').startSpan(`s${i}`).end();
+    const bodies: Buffer[] = [];
+    const q = queue({ maxExportBatchSize: 3 }, async (body) => {
+      bodies.push(body);
+      return true;
+    });
+    for (const s of ended) q.onEnd(s);
+    await q.forceFlush();
+    assert.deepEqual(bodies.map((b) => spansOf(decode(b)).map((s) => `${s.scope}:${s.name}`)), [['a@1:s0', 'b@1:s1', 'a@1:s2'], ['b@1:s3', 'a@1:s4']]);
+  });
+
+  it('holds at most the queue while a request is in flight, and drops the rest', async () => {
+    const ended: ReadableSpan[] = [];
+    const provider = tracerProvider(ended);
+    for (let i = 0; i < 20; i++) provider.getTracer('t').startSpan(`s${i}`).end();
+    const bodies: Buffer[] = [];
+    let release: (ok: boolean) => void = () => undefined;
+    const q = queue({ maxQueueSize: 4, maxExportBatchSize: 2 }, (body) => {
+      bodies.push(body);
+      return new Promise((r) => (release = r));
+    });
+    for (const s of ended) q.onEnd(s); // 2 go out at once, 4 wait, 14 are dropped
+    const flushed = q.forceFlush();
+    for (let i = 0; i < 5 && bodies.length < 3; i++) {
+      release(true);
+      await new Promise((r) => setImmediate(r));
+    }
+    release(true);
+    await flushed;
+    assert.deepEqual(bodies.map((b) => spansOf(decode(b)).map((s) => s.name)), [['s0', 's1'], ['s2', 's3'], ['s4', 's5']]);
+  });
+});
