@@ -1,15 +1,18 @@
 /**
  * Baseline for bench/webhook-throughput.ts: a bare fastify HTTPS server, same TLS
  * and body limit as the webhook, whose POST /mutate parses the AdmissionReview and
- * sends it back (`echo`) or answers the minimal allowed review (`minimal`).
- * Usage: node --import tsx bench/webhook-echo-server.ts CERT KEY echo|minimal
+ * sends it back (`echo`), sends it back padded to BYTES (`sized BYTES`: as large as the
+ * webhook's answer, since TLS and the load generator pay per byte), or answers the minimal
+ * allowed review (`minimal`).
+ * Usage: node --import tsx bench/webhook-echo-server.ts CERT KEY echo|minimal|sized BYTES
  */
 import Fastify from 'fastify';
 import { readFileSync } from 'node:fs';
 
-const [certFile, keyFile, mode] = process.argv.slice(2);
-if (certFile === undefined || keyFile === undefined || (mode !== 'echo' && mode !== 'minimal')) {
-  process.stderr.write('usage: webhook-echo-server.ts CERT KEY echo|minimal\n');
+const [certFile, keyFile, mode, sizeArg] = process.argv.slice(2);
+const size = Number(sizeArg);
+if (certFile === undefined || keyFile === undefined || !(mode === 'echo' || mode === 'minimal' || (mode === 'sized' && size > 0))) {
+  process.stderr.write('usage: webhook-echo-server.ts CERT KEY echo|minimal|sized BYTES\n');
   process.exit(2);
 }
 const app = Fastify({
@@ -20,6 +23,10 @@ const app = Fastify({
 app.post('/mutate', async (request) => {
   const review = request.body as { request: { uid: string } };
   if (mode === 'echo') return review;
+  if (mode === 'sized') {
+    const bare = JSON.stringify(review);
+    return { ...review, pad: 'x'.repeat(Math.max(0, size - bare.length - 10)) };
+  }
   return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request.uid, allowed: true } };
 });
 await app.listen({ port: 0, host: '127.0.0.1' });
