@@ -1,7 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Attributes, type Context, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanStatusCode, context, propagation, trace, type Attributes, type Context } from '@opentelemetry/api';
 import { RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
+import { ServerSpan, type ServerSpanSettings } from './server-span.js';
 
 /**
  * SERVER spans for incoming HTTP requests, without @opentelemetry/instrumentation-http's
@@ -30,7 +31,7 @@ function setHostAndPort(attributes: Attributes, host: string | undefined): void 
 }
 
 /** Starts the request's span (ended when the response closes, which also follows 'finish'); returns the context the handler runs in. */
-function requestContext(tracer: Tracer, scheme: string, req: http.IncomingMessage, res: http.ServerResponse): Context {
+function requestContext(settings: ServerSpanSettings, scheme: string, req: http.IncomingMessage, res: http.ServerResponse): Context {
   const parent = propagation.extract(ROOT_CONTEXT, req.headers);
   const url = req.url ?? '/';
   const q = url.indexOf('?');
@@ -42,7 +43,7 @@ function requestContext(tracer: Tracer, scheme: string, req: http.IncomingMessag
     'network.protocol.version': req.httpVersion,
   };
   setHostAndPort(attributes, req.headers.host);
-  const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
+  const span = new ServerSpan(method, attributes, parent, settings);
   // express and koa instrumentations set `route` on this object.
   const rpc: RPCMetadata = { type: RPCType.HTTP, span };
   const active = setRPCMetadata(trace.setSpan(parent, span), rpc);
@@ -64,8 +65,8 @@ function requestContext(tracer: Tracer, scheme: string, req: http.IncomingMessag
   return active;
 }
 
-/** Patches http(s).Server.prototype.emit once; `tracer` makes the spans. */
-export function traceIncomingRequests(tracer: Tracer): void {
+/** Patches http(s).Server.prototype.emit once; spans are made and ended as `settings` say. */
+export function traceIncomingRequests(settings: ServerSpanSettings): void {
   for (const [proto, scheme] of [
     [SERVERS[0]!, 'http'],
     [SERVERS[1]!, 'https'],
@@ -75,7 +76,7 @@ export function traceIncomingRequests(tracer: Tracer): void {
       if (event !== 'request') return original.apply(this, [event, ...args]);
       let active: Context | undefined;
       try {
-        active = requestContext(tracer, scheme, args[0] as http.IncomingMessage, args[1] as http.ServerResponse);
+        active = requestContext(settings, scheme, args[0] as http.IncomingMessage, args[1] as http.ServerResponse);
       } catch {
         // Our code failed before the app ran: the app runs untraced.
       }

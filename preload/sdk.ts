@@ -100,18 +100,20 @@ export function start(): void {
   );
   const profile = profileByName(config.profile);
   const exportPath = config.protocol === 'http/protobuf' ? encodedExport(config, resource.attributes, profile) : jsonExport(config, profile);
-  const provider = new NodeTracerProvider({
-    resource,
-    sampler: new RecordEverySpanSampler(standardSampler(config.sampler, config.samplerRatio)),
-    spanProcessors: [exportPath.processor],
-  });
+  const sampler = new RecordEverySpanSampler(standardSampler(config.sampler, config.samplerRatio));
+  const provider = new NodeTracerProvider({ resource, sampler, spanProcessors: [exportPath.processor] });
   provider.register({ propagator: propagator(config.propagators) });
 
   const enable = (instrumentation: Instrumentation): void => {
     registerInstrumentations({ instrumentations: [instrumentation], tracerProvider: provider });
   };
   for (const create of eagerInstrumentations) enable(create());
-  traceIncomingRequests(provider.getTracer('toolforge-tracing-http-server', __TOOLFORGE_TRACING_VERSION__));
+  traceIncomingRequests({
+    sampler,
+    scope: { name: 'toolforge-tracing-http-server', version: __TOOLFORGE_TRACING_VERSION__ },
+    resource,
+    onEnd: (span) => exportPath.processor.onEnd(span),
+  });
   enableOnFirstLoad(lazyInstrumentations, enable);
   if (entryIsEsm(process.argv[1], packageType)) registerEsmHooks(path.join(__dirname, 'hook.mjs'), esmHookedSpecifiers);
 
