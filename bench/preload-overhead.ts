@@ -9,12 +9,12 @@
  *     noisy machine the steadier estimate of what throughput a CPU-bound app keeps
  * plus our preload with the collector down (closed port): same figures.
  * Targets (issue 3): startup added <= 50 ms, RSS added <= 10 MiB, throughput >= 70%.
- * Load: each variant gets the same fixed number of requests per round, rounds interleaved
- * across variants (machine noise hits all alike), medians reported. autocannon runs in
+ * Load: rounds of the same duration, interleaved across variants (machine noise hits all
+ * alike), each on a fresh app; medians reported. autocannon runs in
  * this process, on the same 2 cores: when the app without preload is faster than
  * autocannon can drive it, its req/s is capped and the req/s ratio flatters the others;
  * the CPU-per-request ratio does not depend on the load generator.
- * Run: node --import tsx bench/preload-overhead.ts [--starts N] [--rounds N] [--requests N] [--node 18|20|22|24]
+ * Run: node --import tsx bench/preload-overhead.ts [--starts N] [--rounds N] [--seconds N] [--node 18|20|22|24]
  */
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -33,7 +33,7 @@ interface AutocannonResult {
   non2xx: number;
   errors: number;
 }
-type Autocannon = (opts: { url: string; connections: number; duration?: number; amount?: number }) => Promise<AutocannonResult>;
+type Autocannon = (opts: { url: string; connections: number; duration: number }) => Promise<AutocannonResult>;
 
 /** utime + stime of a process, in clock ticks (100 per second on Linux). */
 function cpuTicks(pid: number): number {
@@ -46,13 +46,13 @@ const { values: args } = parseArgs({
   options: {
     starts: { type: 'string', default: '15' },
     rounds: { type: 'string', default: '3' },
-    requests: { type: 'string', default: '150000' },
+    seconds: { type: 'string', default: '5' },
     node: { type: 'string', default: String(DEFAULT_NODE) },
   },
 });
 const STARTS = Number(args.starts);
 const ROUNDS = Number(args.rounds);
-const REQUESTS = Number(args.requests);
+const SECONDS = Number(args.seconds);
 const app = path.join(repoRoot, 'bench', 'preload-fastify-app.cjs');
 const major = Number(args.node);
 if (!NODE_MATRIX.includes(major as NodeMajor & (typeof NODE_MATRIX)[number])) throw new Error(`--node must be one of ${NODE_MATRIX.join(', ')}`);
@@ -139,18 +139,16 @@ interface Row {
   cpuUs: number;
 }
 
-/** One load round on a fresh app: a fixed number of requests, so every variant does the same work. */
+/** One load round on a fresh app: SECONDS of load (autocannon's fixed request counts end on its 1 s tick, which skews short rounds). */
 async function loadRound(v: Variant): Promise<Omit<Row, 'name' | 'startup'>> {
   const { p, port } = await startApp(v);
   const url = `http://127.0.0.1:${port}/`;
-  await autocannon({ url, connections: 10, amount: 20000 }); // warm-up (JIT, pools)
+  await autocannon({ url, connections: 10, duration: 1 }); // warm-up (JIT, pools)
   const ticks0 = cpuTicks(p.child.pid!);
-  const t0 = process.hrtime.bigint();
-  const r = await autocannon({ url, connections: 10, amount: REQUESTS });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const r = await autocannon({ url, connections: 10, duration: SECONDS });
   const cpuUs = ((cpuTicks(p.child.pid!) - ticks0) * 10000) / r.requests.total;
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${v.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  const row = { rss: peakRssMiB(p.child.pid!), rps: r.requests.total / seconds, p99: r.latency.p99, cpuUs };
+  const row = { rss: peakRssMiB(p.child.pid!), rps: r.requests.total / SECONDS, p99: r.latency.p99, cpuUs };
   await p.stop('SIGKILL');
   return row;
 }
@@ -173,7 +171,7 @@ await sink.stop();
 
 const baseline = rows[0]!;
 const fmt = (n: number, d = 1): string => n.toFixed(d).padStart(8);
-console.log(`Node ${major} (${node}), ${STARTS} starts per variant, ${ROUNDS} interleaved load rounds of ${REQUESTS} requests at 10 connections (medians), 100% sampling`);
+console.log(`Node ${major} (${node}), ${STARTS} starts per variant, ${ROUNDS} interleaved load rounds of ${SECONDS} s at 10 connections (medians), 100% sampling`);
 console.log('variant                  startup ms  +ms    x      peak RSS MiB  +MiB   req/s      ratio  p99 ms  CPU us/req  CPU ratio');
 for (const r of rows) {
   console.log(

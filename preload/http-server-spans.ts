@@ -72,16 +72,19 @@ export function traceIncomingRequests(settings: ServerSpanSettings): void {
     [SERVERS[1]!, 'https'],
   ] as const) {
     const original = proto.emit;
-    proto.emit = function emit(this: unknown, event: string | symbol, ...args: unknown[]): boolean {
-      if (event !== 'request') return original.apply(this, [event, ...args]);
+    // `arguments`, not rest parameters: every event of every server passes here, most of them not requests.
+    proto.emit = function emit(this: unknown, event: string | symbol): boolean {
+      // eslint-disable-next-line prefer-rest-params
+      const args = arguments as unknown as [string, http.IncomingMessage, http.ServerResponse];
+      if (event !== 'request') return original.apply(this, args);
       let active: Context | undefined;
       try {
-        active = requestContext(settings, scheme, args[0] as http.IncomingMessage, args[1] as http.ServerResponse);
+        active = requestContext(settings, scheme, args[1], args[2]);
       } catch {
         // Our code failed before the app ran: the app runs untraced.
       }
       // Errors from the app's own handler propagate unchanged.
-      return active === undefined ? original.apply(this, [event, ...args]) : context.with(active, original, this, event, ...args);
+      return active === undefined ? original.apply(this, args) : context.with(active, original, this, ...args);
     };
   }
 }

@@ -6,8 +6,8 @@ import { suppressTracing } from '@opentelemetry/core';
 /**
  * POSTs one OTLP/HTTP protobuf request, retrying what the OTLP spec calls retryable
  * (429, 502, 503, 504, connection errors) with jittered exponential backoff, all within
- * `timeoutMillis`. Resolves true on 2xx, false otherwise; never rejects. The request is
- * made with tracing suppressed, so exporting never creates spans of its own.
+ * `timeoutMillis`. Resolves true on 2xx, false otherwise; never rejects. Exporting never
+ * creates spans of its own: the unpatched request function, and tracing suppressed.
  */
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const FIRST_BACKOFF_MILLIS = 100;
@@ -17,14 +17,16 @@ type Attempt = 'ok' | 'retry' | 'fail';
 
 export class OtlpHttpPoster {
   private readonly url: URL;
-  private readonly transport: typeof http | typeof https;
+  // Taken before any instrumentation patches the module: exporting never runs through instrumentation-http.
+  private readonly request: typeof http.request;
   // One kept-alive connection to the node-local collector, reused by every export.
   private readonly agent: http.Agent;
 
   constructor(url: string) {
     this.url = new URL(url);
-    this.transport = this.url.protocol === 'https:' ? https : http;
-    this.agent = new this.transport.Agent({ keepAlive: true, maxSockets: 1 });
+    const transport = this.url.protocol === 'https:' ? https : http;
+    this.request = transport.request;
+    this.agent = new transport.Agent({ keepAlive: true, maxSockets: 1 });
   }
 
   async post(body: Buffer, timeoutMillis: number): Promise<boolean> {
@@ -43,7 +45,7 @@ export class OtlpHttpPoster {
   private attempt(body: Buffer, timeoutMillis: number): Promise<Attempt> {
     return new Promise((resolve) => {
       context.with(suppressTracing(ROOT_CONTEXT), () => {
-        const req = this.transport.request(
+        const req = this.request(
           this.url,
           {
             method: 'POST',

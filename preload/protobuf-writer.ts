@@ -128,10 +128,12 @@ export class ProtobufWriter {
     for (let i = 0; i < length; i++) b[this.pos++] = (HEX[hex.charCodeAt(2 * i)]! << 4) | HEX[hex.charCodeAt(2 * i + 1)]!;
   }
 
-  /** Length-prefixed copy of `bytes`. */
-  lengthDelimited(bytes: Uint8Array): void {
-    this.varint32(bytes.length);
-    this.raw(bytes);
+  /** What `other` has written, length-prefixed. */
+  lengthDelimitedFrom(other: ProtobufWriter): void {
+    this.varint32(other.pos);
+    this.ensure(other.pos);
+    other.buffer.copy(this.buffer, this.pos, 0, other.pos);
+    this.pos += other.pos;
   }
 
   /** `bytes` as they are (an already encoded field). */
@@ -139,6 +141,26 @@ export class ProtobufWriter {
     this.ensure(bytes.length);
     this.buffer.set(bytes, this.pos);
     this.pos += bytes.length;
+  }
+
+  /**
+   * The bytes from `start` to the end as field `field` of an enclosing message: its tag
+   * and length are written into the room the caller left before `start` (6 bytes do).
+   */
+  framedFrom(start: number, field: number): Buffer {
+    let length = this.pos - start;
+    let size = 1;
+    for (let v = length >>> 7; v !== 0; v >>>= 7) size++;
+    const head = start - size - 1;
+    if (head < 0) throw new RangeError('no room for the field head');
+    let p = head;
+    this.buffer[p++] = (field << 3) | LEN;
+    while (length > 0x7f) {
+      this.buffer[p++] = (length & 0x7f) | 0x80;
+      length >>>= 7;
+    }
+    this.buffer[p] = length;
+    return this.buffer.subarray(head, this.pos);
   }
 
   /** Starts a nested message; returns what `finish` needs. One length byte is reserved (most messages are short). */

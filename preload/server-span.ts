@@ -24,6 +24,8 @@ const MAX_ATTRIBUTES = 128;
 const MAX_EVENTS = 128;
 const MAX_LINKS = 128;
 const ids = new RandomIdGenerator();
+const NONE = Object.freeze([]) as unknown as never[];
+const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
 
 export interface ServerSpanSettings {
   sampler: Sampler;
@@ -41,12 +43,13 @@ export interface ServerSpanSettings {
  */
 export class ServerSpan implements Span, ReadableSpan {
   readonly kind = SpanKind.SERVER;
-  readonly links: Link[] = [];
-  readonly events: TimedEvent[] = [];
+  // Shared empty lists until the app adds to them: most server spans never get any.
+  links: Link[] = NONE;
+  events: TimedEvent[] = NONE;
   readonly startTime: HrTime = hrTime();
   endTime: HrTime = [0, 0];
   ended = false;
-  status: SpanStatus = { code: SpanStatusCode.UNSET };
+  status: SpanStatus = UNSET;
   droppedAttributesCount = 0;
   droppedEventsCount = 0;
   droppedLinksCount = 0;
@@ -119,6 +122,7 @@ export class ServerSpan implements Span, ReadableSpan {
     }
     const attributes = isTimeInput(attributesOrTime) ? undefined : attributesOrTime;
     const at = isTimeInput(attributesOrTime) ? attributesOrTime : time;
+    if (this.events === NONE) this.events = [];
     this.events.push({ name, attributes: attributes ?? {}, time: at === undefined ? hrTime() : timeInputToHrTime(at), droppedAttributesCount: 0 });
     return this;
   }
@@ -126,7 +130,10 @@ export class ServerSpan implements Span, ReadableSpan {
   addLink(link: Link): this {
     if (this.ended) return this;
     if (this.links.length >= MAX_LINKS) this.droppedLinksCount++;
-    else this.links.push(link);
+    else {
+      if (this.links === NONE) this.links = [];
+      this.links.push(link);
+    }
     return this;
   }
 
