@@ -1,5 +1,5 @@
 import { SpanKind, type Attributes, type AttributeValue } from '@opentelemetry/api';
-import { ATTR_SAMPLED, destinationAttributes } from '../topology/attributes.js';
+import { ATTR_DEPENDENCY_DETAIL, ATTR_DEPENDENCY_KIND, ATTR_PEER_SERVICE, ATTR_SAMPLED, destinationAttributes } from '../topology/attributes.js';
 import { classifyDestination, type DestinationTarget, type Profile } from '../topology/index.js';
 import { withoutSqlLiterals } from './sql-literals.js';
 import { incomingUrl, outgoingUrl, redactQuery } from './url-privacy.js';
@@ -37,9 +37,9 @@ const SQL_SYSTEMS = new Set(['mysql', 'mariadb', 'postgresql', 'mssql', 'oracle'
 
 /** What the service graph (and the gateway's sampling filter) reads from an unsampled span. */
 const GRAPH_KEYS = new Set([
-  'peer.service',
-  'toolforge.dependency.detail',
-  'toolforge.dependency.kind',
+  ATTR_PEER_SERVICE,
+  ATTR_DEPENDENCY_DETAIL,
+  ATTR_DEPENDENCY_KIND,
   ATTR_SAMPLED,
   'db.system',
   'db.system.name',
