@@ -19,6 +19,7 @@ import {
   volumeName,
 } from './names.js';
 import type { Decision, SkippedContainer } from './policy.js';
+import { shared } from './patch-json.js';
 
 export interface PatchOp {
   op: 'add' | 'replace';
@@ -33,6 +34,17 @@ const pointer = (segment: string): string => segment.replaceAll('~', '~0').repla
 function freeName(base: string, taken: ReadonlySet<string>): string {
   if (!taken.has(base)) return base;
   for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
+}
+
+/** The shared values (see patch-json.ts) made so far for a config, by what else they depend on. */
+const sharedByConfig = new WeakMap<WebhookConfig, Map<string, object>>();
+
+function sharedFor<T extends object>(config: WebhookConfig, key: string, make: () => T): T {
+  let made = sharedByConfig.get(config);
+  if (made === undefined) sharedByConfig.set(config, (made = new Map()));
+  let value = made.get(key) as T | undefined;
+  if (value === undefined) made.set(key, (value = shared(make())));
+  return value;
 }
 
 /** Env vars the webhook owns: any value the pod had for them is replaced. */
@@ -66,9 +78,14 @@ function appendOp(base: string, field: string, current: unknown[] | undefined, i
 
 function initContainer(pod: V1Pod, name: string, volume: string, config: WebhookConfig): V1Container {
   const podUser = pod.spec?.securityContext?.runAsUser;
+  // Inherit the tool's uid from the pod; only a pod without one (or root) gets ours.
+  const inheritsUser = typeof podUser === 'number' && podUser > 0;
+  return sharedFor(config, `init\0${name}\0${volume}\0${inheritsUser}`, () => newInitContainer(name, volume, inheritsUser, config));
+}
+
+function newInitContainer(name: string, volume: string, inheritsUser: boolean, config: WebhookConfig): V1Container {
   const securityContext: V1SecurityContext = {
-    // Inherit the tool's uid from the pod; only a pod without one (or root) gets ours.
-    ...(typeof podUser === 'number' && podUser > 0 ? {} : { runAsUser: config.injection.fallbackRunAsUser }),
+    runAsUser: inheritsUser ? undefined : config.injection.fallbackRunAsUser,
     runAsNonRoot: true,
     privileged: false,
     allowPrivilegeEscalation: false,
@@ -115,6 +132,13 @@ function nodeOptions(previous: string | undefined, requireFlag: string): string 
   return `${requireFlag} ${prev}`;
 }
 
+const fieldRef = (name: string, fieldPath: string): V1EnvVar => shared({ name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } } });
+const downwardApiEnv: readonly V1EnvVar[] = [
+  fieldRef(podNameEnv, 'metadata.name'),
+  fieldRef(nodeNameEnv, 'spec.nodeName'),
+  fieldRef(hostIpEnv, 'status.hostIP'),
+];
+
 function containerEnv(
   decision: Extract<Decision, { action: 'inject' }>,
   container: V1Container,
@@ -132,24 +156,27 @@ function containerEnv(
     .filter((e) => !ownedEnv.includes(e.name));
   if (lastNodeOptions === -1) kept.push({ name: 'NODE_OPTIONS', value: requireFlag });
 
-  const fieldRef = (name: string, fieldPath: string): V1EnvVar => ({ name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } } });
   const ours: V1EnvVar[] = [
     // Defined before the values that reference them: Kubernetes expands $(VAR) only backwards.
-    fieldRef(podNameEnv, 'metadata.name'),
-    fieldRef(nodeNameEnv, 'spec.nodeName'),
-    fieldRef(hostIpEnv, 'status.hostIP'),
+    ...downwardApiEnv,
     { name: 'OTEL_SERVICE_NAME', value: decision.tool },
     { name: 'OTEL_RESOURCE_ATTRIBUTES', value: resourceAttributes(decision, container.name, previousAttributes) },
-    { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: `http://$(${hostIpEnv}):${config.otel.collectorPort}` },
-    { name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'http/protobuf' },
-    { name: profileEnv, value: config.profile },
+    ...sharedFor(config, 'exporter-env', () => [
+      { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: `http://$(${hostIpEnv}):${config.otel.collectorPort}` },
+      { name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'http/protobuf' },
+      { name: profileEnv, value: config.profile },
+    ]),
   ];
   // Sampling and propagation are the tool's to tune: a value it set is kept.
   if (!has('OTEL_TRACES_SAMPLER') && !has('OTEL_TRACES_SAMPLER_ARG')) {
-    ours.push({ name: 'OTEL_TRACES_SAMPLER', value: config.otel.sampler });
-    if (config.otel.sampler.endsWith('traceidratio')) ours.push({ name: 'OTEL_TRACES_SAMPLER_ARG', value: String(config.otel.samplerRatio) });
+    ours.push(
+      ...sharedFor(config, 'sampler-env', () => [
+        { name: 'OTEL_TRACES_SAMPLER', value: config.otel.sampler },
+        ...(config.otel.sampler.endsWith('traceidratio') ? [{ name: 'OTEL_TRACES_SAMPLER_ARG', value: String(config.otel.samplerRatio) }] : []),
+      ]),
+    );
   }
-  if (!has('OTEL_PROPAGATORS')) ours.push({ name: 'OTEL_PROPAGATORS', value: config.otel.propagators.join(',') });
+  if (!has('OTEL_PROPAGATORS')) ours.push(sharedFor(config, 'propagators-env', () => ({ name: 'OTEL_PROPAGATORS', value: config.otel.propagators.join(',') })));
   return [...kept, ...ours];
 }
 
@@ -165,7 +192,7 @@ export function buildPatch(decision: Exclude<Decision, { action: 'skip' }>, conf
     initContainerName,
     new Set([...(spec.initContainers ?? []), ...spec.containers].map((c) => c.name)),
   );
-  const emptyDir: V1Volume = { name: volume, emptyDir: { sizeLimit: config.injection.volumeSizeLimit } };
+  const emptyDir = sharedFor<V1Volume>(config, `volume\0${volume}`, () => ({ name: volume, emptyDir: { sizeLimit: config.injection.volumeSizeLimit } }));
   ops.push(appendOp('/spec', 'volumes', spec.volumes, emptyDir));
   ops.push(appendOp('/spec', 'initContainers', spec.initContainers, initContainer(pod, initName, volume, config)));
 
@@ -173,7 +200,7 @@ export function buildPatch(decision: Exclude<Decision, { action: 'skip' }>, conf
     const container = spec.containers[index]!;
     const base = `/spec/containers/${index}`;
     const path = freeName(mountPath, new Set((container.volumeMounts ?? []).map((m) => m.mountPath)));
-    const mount: V1VolumeMount = { name: volume, mountPath: path, readOnly: true };
+    const mount = sharedFor<V1VolumeMount>(config, `mount\0${volume}\0${path}`, () => ({ name: volume, mountPath: path, readOnly: true }));
     ops.push(appendOp(base, 'volumeMounts', container.volumeMounts, mount));
     ops.push({ op: container.env === undefined ? 'add' : 'replace', path: `${base}/env`, value: containerEnv(decision, container, path, config) });
   }

@@ -1,5 +1,6 @@
 /** The admission.k8s.io/v1 AdmissionReview envelope: what we read and what we answer. */
 import type { PatchOp } from './patch.js';
+import { patchJson } from './patch-json.js';
 
 export interface AdmissionRequest {
   uid: string;
@@ -54,7 +55,18 @@ export function reviewResponse(uid: string, patch: PatchOp[] = []): AdmissionRev
   const response: AdmissionReviewResponse['response'] = { uid, allowed: true };
   if (patch.length > 0) {
     response.patchType = 'JSONPatch';
-    response.patch = Buffer.from(JSON.stringify(patch)).toString('base64');
+    response.patch = Buffer.from(patchJson(patch)).toString('base64');
   }
   return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response };
+}
+
+/**
+ * The answer as JSON text, written out rather than JSON.stringify'd: the base64 patch is
+ * most of the bytes and has nothing to escape, and serializing it was a measurable share
+ * of an admission (bench/webhook-throughput.ts).
+ */
+export function reviewJson(review: AdmissionReviewResponse): string {
+  const { uid, patch } = review.response;
+  const patchFields = patch === undefined ? '' : `,"patchType":"JSONPatch","patch":"${patch}"`;
+  return `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":${JSON.stringify(uid)},"allowed":true${patchFields}}}`;
 }

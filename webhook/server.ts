@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Server } from 'node:https';
 import { admit, type AdmitDeps, type AdmitResult } from './admit.js';
 import type { Metrics } from './metrics.js';
-import { reviewResponse } from './review.js';
+import { reviewJson, reviewResponse } from './review.js';
 import { secureOptions, type TlsMaterial } from './tls.js';
 
 export interface WebhookServerOptions extends AdmitDeps {
@@ -73,7 +73,8 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     if (result.outcome === 'error') log.error(logFields(result), 'admission failed open: allowed without patch');
     else if (result.outcome === 'bad-request') log.warn(logFields(result), 'bad AdmissionReview');
     else if (log.isLevelEnabled('debug')) log.debug({ ...logFields(result), skippedContainers: result.skippedContainers }, 'admission');
-    return reply.code(result.status).send(result.body);
+    if (result.status === 400) return reply.code(400).send(result.body);
+    return reply.code(200).type('application/json; charset=utf-8').send(reviewJson(result.body));
   });
 
   app.get('/healthz', async () => 'ok\n');

@@ -130,6 +130,8 @@ function check(pod: V1Pod, response: AdmissionReviewResponse, uid: string): V1Po
   assert.equal(response.response.uid, uid);
   assert.equal(response.response.allowed, true);
   const ops = patchOf(response);
+  // patch-json.ts writes the text itself: it must be exactly what JSON.stringify writes.
+  if (response.response.patch !== undefined) assert.equal(Buffer.from(response.response.patch, 'base64').toString('utf8'), JSON.stringify(ops));
   const patched = applyPatch(pod, ops);
   new Pod(patched as ConstructorParameters<typeof Pod>[0]).validate();
   const spec = patched.spec!;
