@@ -4,21 +4,21 @@
  * fastify app, at 100% sampling, exporting to a loopback OTLP sink:
  *   - startup: spawn -> listening, median of interleaved runs (ms added, ratio)
  *   - peak RSS (VmHWM) after the load run (MiB added)
- *   - hello-world throughput with autocannon (ratio to baseline), p99 latency
+ *   - hello-world throughput at saturation with wrk (ratio to baseline), p99 latency
  *   - the app's CPU time per request over the same load (from /proc): on a shared,
  *     noisy machine the steadier estimate of what throughput a CPU-bound app keeps
  * plus our preload with the collector down (closed port): same figures.
  * Targets (issue 3): startup added <= 50 ms, RSS added <= 10 MiB, throughput >= 70%.
  * Load: rounds of the same duration, interleaved across variants (machine noise hits all
- * alike), each on a fresh app; medians reported. autocannon runs in
- * this process, on the same 2 cores: when the app without preload is faster than
- * autocannon can drive it, its req/s is capped and the req/s ratio flatters the others;
- * the CPU-per-request ratio does not depend on the load generator.
+ * alike), each on a fresh app; medians reported. The load generator is wrk (bench/wrk.ts):
+ * it needs a fraction of a core, so the app, not the generator, sets the pace. (With
+ * autocannon, which needs most of a core, the app without preload was held to ~60% of
+ * what it can serve and every ratio looked better than it is.)
  * Run: node --import tsx bench/preload-overhead.ts [--starts N] [--rounds N] [--seconds N] [--node 18|20|22|24]
+ * (needs wrk: scripts/setup --bench)
  */
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,21 +26,13 @@ import { DEFAULT_NODE, NODE_MATRIX, nodeBinary, type NodeMajor } from '../tests/
 import { freePort } from '../tests/support/ports.js';
 import { preloadPath, repoRoot } from '../tests/support/preload-bundle.js';
 import { startProcess } from '../tests/support/processes.js';
-
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-}
-type Autocannon = (opts: { url: string; connections: number; duration: number }) => Promise<AutocannonResult>;
+import { requireWrk, runWrk } from './wrk.js';
 
 /** utime + stime of a process, in clock ticks (100 per second on Linux). */
 function cpuTicks(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
   return Number(fields[11]) + Number(fields[12]);
 }
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const { values: args } = parseArgs({
   options: {
@@ -57,6 +49,7 @@ const app = path.join(repoRoot, 'bench', 'preload-fastify-app.cjs');
 const major = Number(args.node);
 if (!NODE_MATRIX.includes(major as NodeMajor & (typeof NODE_MATRIX)[number])) throw new Error(`--node must be one of ${NODE_MATRIX.join(', ')}`);
 const node = nodeBinary(major as NodeMajor);
+requireWrk();
 
 /** An OTLP endpoint that accepts and discards: the bench measures the app, not a decoder. */
 async function startSink(): Promise<{ endpoint: string; requests: () => number; stop: () => Promise<void> }> {
@@ -139,16 +132,16 @@ interface Row {
   cpuUs: number;
 }
 
-/** One load round on a fresh app: SECONDS of load (autocannon's fixed request counts end on its 1 s tick, which skews short rounds). */
+/** One load round on a fresh app: SECONDS of wrk at 10 connections, after a 1 s warm-up (JIT, pools). */
 async function loadRound(v: Variant): Promise<Omit<Row, 'name' | 'startup'>> {
   const { p, port } = await startApp(v);
   const url = `http://127.0.0.1:${port}/`;
-  await autocannon({ url, connections: 10, duration: 1 }); // warm-up (JIT, pools)
+  await runWrk({ url, connections: 10, seconds: 1 });
   const ticks0 = cpuTicks(p.child.pid!);
-  const r = await autocannon({ url, connections: 10, duration: SECONDS });
-  const cpuUs = ((cpuTicks(p.child.pid!) - ticks0) * 10000) / r.requests.total;
-  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${v.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  const row = { rss: peakRssMiB(p.child.pid!), rps: r.requests.total / SECONDS, p99: r.latency.p99, cpuUs };
+  const r = await runWrk({ url, connections: 10, seconds: SECONDS });
+  const cpuUs = ((cpuTicks(p.child.pid!) - ticks0) * 10000) / r.requests;
+  if (r.failures > 0) throw new Error(`${v.name}: ${r.failures} failed requests`);
+  const row = { rss: peakRssMiB(p.child.pid!), rps: r.requestsPerSecond, p99: r.p99Ms, cpuUs };
   await p.stop('SIGKILL');
   return row;
 }
@@ -175,7 +168,7 @@ console.log(`Node ${major} (${node}), ${STARTS} starts per variant, ${ROUNDS} in
 console.log('variant                  startup ms  +ms    x      peak RSS MiB  +MiB   req/s      ratio  p99 ms  CPU us/req  CPU ratio');
 for (const r of rows) {
   console.log(
-    `${r.name.padEnd(24)} ${fmt(r.startup)} ${fmt(r.startup - baseline.startup)} ${fmt(r.startup / baseline.startup, 2)} ${fmt(r.rss)} ${fmt(r.rss - baseline.rss)} ${fmt(r.rps, 0)} ${fmt(r.rps / baseline.rps, 2)} ${fmt(r.p99, 0)} ${fmt(r.cpuUs, 1)}    ${fmt(baseline.cpuUs / r.cpuUs, 2)}`,
+    `${r.name.padEnd(24)} ${fmt(r.startup)} ${fmt(r.startup - baseline.startup)} ${fmt(r.startup / baseline.startup, 2)} ${fmt(r.rss)} ${fmt(r.rss - baseline.rss)} ${fmt(r.rps, 0)} ${fmt(r.rps / baseline.rps, 2)} ${fmt(r.p99, 2)} ${fmt(r.cpuUs, 1)}    ${fmt(baseline.cpuUs / r.cpuUs, 2)}`,
   );
 }
 const o = rows[1]!;

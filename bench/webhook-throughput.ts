@@ -1,40 +1,33 @@
 /**
- * Admission throughput and p99 latency over HTTPS at 64 concurrent connections:
- * our webhook (the built CLI, ./bin/toolforge-tracing) against a bare fastify HTTPS
- * handler given the same AdmissionReview, measured in the same run, interleaved.
+ * Admission throughput and latency over HTTPS at 64 concurrent connections: our webhook
+ * (the built CLI, ./bin/toolforge-tracing) against bare fastify HTTPS handlers given the
+ * same AdmissionReview, measured in the same run, interleaved:
+ *   - capacity: closed-loop saturation with wrk (bench/wrk.ts), throughput ratio to the
+ *     bare handler that echoes the review; p99 here is only queueing (64 / throughput);
+ *   - latency: open-loop at a steady rate (bench/steady-rate.ts), as an API server calls
+ *     a webhook; p99 of the webhook and of the bare echo at the same rate.
  * Targets (issue 2): throughput >= 0.6 x bare echo, p99 <= 5 ms.
- * Run: node --import tsx bench/webhook-throughput.ts [--seconds N] [--rounds N]
+ * Run: node --import tsx bench/webhook-throughput.ts [--seconds N] [--rounds N] [--rate N]
+ * (needs wrk: scripts/setup --bench)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { selfSignedTls } from '../webhook/tls.js';
 import { review, webservicePod, withVolumeAdmission } from '../tests/webhook/fixtures/pods.js';
+import { runSteadyRate, type SteadyResult } from './steady-rate.js';
+import { requireWrk, runWrk, type WrkResult } from './wrk.js';
 
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number; average: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-type Autocannon = (opts: {
-  url: string;
-  connections: number;
-  duration: number;
-  method: string;
-  headers: Record<string, string>;
-  body: string;
-}) => Promise<AutocannonResult>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
-
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '8' }, rounds: { type: 'string', default: '3' }, rate: { type: 'string', default: '1000' } },
+});
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
+const rate = Number(values.rate);
+requireWrk();
 const connections = 64;
 const root = new URL('../', import.meta.url).pathname;
 
@@ -96,36 +89,44 @@ try {
   };
   for (const t of Object.values(targets)) if (t !== webhook) children.push(t.child);
 
-  const run = (url: string, duration: number) =>
-    autocannon({ url, connections, duration, method: 'POST', headers: { 'content-type': 'application/json' }, body });
-
   process.stdout.write(`AdmissionReview body ${body.length} bytes, answer ${answerText.length} bytes, ${connections} connections, ${seconds} s x ${rounds} rounds each, interleaved\n`);
-  for (const t of Object.values(targets)) await run(t.url, 2); // warm-up: JIT, TLS session setup
-  const results = new Map<string, AutocannonResult[]>();
+  for (const t of Object.values(targets)) await runWrk({ url: t.url, connections, seconds: 2, postJson: body }); // warm-up: JIT, TLS sessions
+  const saturation = new Map<string, WrkResult[]>();
+  const steady = new Map<string, SteadyResult[]>();
+  const steadyTargets = ['webhook', 'bare echo'] as const;
   for (let r = 0; r < rounds; r++) {
     for (const [name, t] of Object.entries(targets)) {
-      const result = await run(t.url, seconds);
-      if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
-        throw new Error(`${name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
-      }
-      results.set(name, [...(results.get(name) ?? []), result]);
+      const result = await runWrk({ url: t.url, connections, seconds, postJson: body });
+      if (result.failures > 0) throw new Error(`${name}: ${result.failures} failed requests`);
+      saturation.set(name, [...(saturation.get(name) ?? []), result]);
+    }
+    for (const name of steadyTargets) {
+      const result = await runSteadyRate({ url: targets[name].url, body, ca: tls.cert, requestsPerSecond: rate, seconds, connections, warmupSeconds: 2 });
+      if (result.failures > 0) throw new Error(`${name}: ${result.failures} failed requests at ${rate}/s`);
+      steady.set(name, [...(steady.get(name) ?? []), result]);
     }
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const summary = new Map(
-    [...results].map(([name, rs]) => [name, { rps: mean(rs.map((x) => x.requests.average)), p50: mean(rs.map((x) => x.latency.p50)), p99: Math.max(...rs.map((x) => x.latency.p99)) }]),
-  );
-  for (const [name, s] of summary) {
-    process.stdout.write(`${name.padEnd(13)} ${s.rps.toFixed(0).padStart(7)} req/s   p50 ${s.p50.toFixed(2)} ms   p99 ${s.p99.toFixed(2)} ms (worst round)\n`);
+  const worst = (xs: number[]) => Math.max(...xs);
+  const ms = (n: number) => `${n.toFixed(2)} ms`;
+  process.stdout.write('capacity (closed loop, wrk):\n');
+  for (const [name, rs] of saturation) {
+    const rps = mean(rs.map((x) => x.requestsPerSecond));
+    process.stdout.write(`  ${name.padEnd(13)} ${rps.toFixed(0).padStart(7)} req/s   p50 ${ms(mean(rs.map((x) => x.p50Ms)))}   p99 ${ms(worst(rs.map((x) => x.p99Ms)))} (worst round)\n`);
   }
-  const ours = summary.get('webhook')!;
-  const echo = summary.get('bare echo')!;
-  const minimal = summary.get('bare minimal')!;
-  const sized = summary.get('bare sized')!;
-  process.stdout.write(`throughput ratio webhook / bare echo    = ${(ours.rps / echo.rps).toFixed(2)} (target >= 0.6)\n`);
-  process.stdout.write(`throughput ratio webhook / bare echo of the answer's size (${answerText.length} bytes) = ${(ours.rps / sized.rps).toFixed(2)}\n`);
-  process.stdout.write(`throughput ratio webhook / bare minimal = ${(ours.rps / minimal.rps).toFixed(2)}\n`);
-  process.stdout.write(`webhook p99 = ${ours.p99.toFixed(2)} ms (target <= 5 ms); bare echo p99 = ${echo.p99.toFixed(2)} ms\n`);
+  process.stdout.write(`latency at a steady ${rate} requests/s (open loop):\n`);
+  for (const [name, rs] of steady) {
+    process.stdout.write(`  ${name.padEnd(13)} p50 ${ms(mean(rs.map((x) => x.p50Ms)))}   p99 ${ms(worst(rs.map((x) => x.p99Ms)))}   max ${ms(worst(rs.map((x) => x.maxMs)))} (worst round)\n`);
+  }
+  const rps = (name: string) => mean(saturation.get(name)!.map((x) => x.requestsPerSecond));
+  const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+  const ratio = rps('webhook') / rps('bare echo');
+  const steadyP99 = worst(steady.get('webhook')!.map((x) => x.p99Ms));
+  process.stdout.write(`throughput ratio webhook / bare echo = ${ratio.toFixed(2)} (target >= 0.6: ${verdict(ratio >= 0.6)})\n`);
+  process.stdout.write(`throughput ratio webhook / bare echo of the answer's size (${answerText.length} bytes) = ${(rps('webhook') / rps('bare sized')).toFixed(2)}\n`);
+  process.stdout.write(`throughput ratio webhook / bare minimal = ${(rps('webhook') / rps('bare minimal')).toFixed(2)}\n`);
+  process.stdout.write(`webhook p99 at ${rate}/s = ${ms(steadyP99)} (target <= 5 ms: ${verdict(steadyP99 <= 5)}); bare echo p99 at ${rate}/s = ${ms(worst(steady.get('bare echo')!.map((x) => x.p99Ms)))}\n`);
+  process.stdout.write(`at saturation p99 is queueing: webhook ${ms(worst(saturation.get('webhook')!.map((x) => x.p99Ms)))}, bare echo ${ms(worst(saturation.get('bare echo')!.map((x) => x.p99Ms)))}\n`);
 } finally {
   for (const c of children) c.kill('SIGTERM');
   await rm(dir, { recursive: true, force: true });
