@@ -21,7 +21,6 @@ export interface SteadyLoad {
 }
 
 export interface SteadyResult {
-  sent: number;
   failures: number;
   p50Ms: number;
   p99Ms: number;
@@ -79,5 +78,5 @@ export async function runSteadyRate(load: SteadyLoad): Promise<SteadyResult> {
   agent.destroy();
   const sorted = latencies.sort((a, b) => a - b);
   if (sorted.length === 0) throw new Error(`${load.url}: no request succeeded (${failures} failed)`);
-  return { sent: sent - warmup, failures, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted.at(-1)! };
+  return { failures, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted.at(-1)! };
 }

@@ -43,7 +43,7 @@ function percentileMs(output: string, percentile: number): number {
 }
 
 /** What wrk printed, as numbers; throws on anything it did not print. */
-export function parseWrkOutput(output: string): WrkResult {
+function parseWrkOutput(output: string): WrkResult {
   const total = /^\s+(\d+) requests in ([\d.]+)(us|ms|s|m),/m.exec(output);
   const rate = /^Requests\/sec:\s+([\d.]+)/m.exec(output);
   if (total === null || rate === null) throw new Error(`unexpected wrk output:\n${output}`);

@@ -2,12 +2,12 @@
  * The HTTPS shell around admit(): routes, body limits, error mapping, metrics.
  * Whatever happens past a readable uid, the answer is "allowed" (fail open).
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Server } from 'node:https';
 import { admit, type AdmitDeps, type AdmitResult } from './admit.js';
 import type { Metrics } from './metrics.js';
-import { reviewJson, reviewResponse } from './review.js';
+import { reviewJson, reviewResponse, type AdmissionReviewResponse } from './review.js';
 import { secureOptions, type TlsMaterial } from './tls.js';
 
 export interface WebhookServerOptions extends AdmitDeps {
@@ -36,6 +36,9 @@ function bodyErrorMessage(err: FastifyError, maxBodyBytes: number): string | und
       return err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.message : undefined;
   }
 }
+
+/** Every AdmissionReview answer goes out as the text reviewJson writes. */
+const sendReview = (reply: FastifyReply, review: AdmissionReviewResponse) => reply.code(200).type('application/json; charset=utf-8').send(reviewJson(review));
 
 const logFields = (r: AdmitResult) => ({ uid: r.uid, outcome: r.outcome, reason: r.reason, dryRun: r.dryRun, detail: r.detail });
 
@@ -74,7 +77,7 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     else if (result.outcome === 'bad-request') log.warn(logFields(result), 'bad AdmissionReview');
     else if (log.isLevelEnabled('debug')) log.debug({ ...logFields(result), skippedContainers: result.skippedContainers }, 'admission');
     if (result.status === 400) return reply.code(400).send(result.body);
-    return reply.code(200).type('application/json; charset=utf-8').send(reviewJson(result.body));
+    return sendReview(reply, result.body);
   });
 
   app.get('/healthz', async () => 'ok\n');
@@ -90,7 +93,7 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
       if (uid !== undefined) {
         metrics.admissions.labels('error').inc();
         log.error({ err, uid }, 'admission failed open: allowed without patch');
-        return reply.code(200).send(reviewResponse(uid));
+        return sendReview(reply, reviewResponse(uid));
       }
       const message = bodyErrorMessage(err, config.server.maxBodyBytes);
       if (message !== undefined) {
