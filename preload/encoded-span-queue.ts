@@ -3,8 +3,10 @@ import type { InstrumentationScope } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Profile } from '../topology/index.js';
 import { exportedAttributes } from './exported-attributes.js';
-import { scopeHead, span as encodeSpan } from './otlp-span-encoding.js';
+import { attributes, scopeHead, spanHead, spanTail } from './otlp-span-encoding.js';
 import { LEN, ProtobufWriter } from './protobuf-writer.js';
+import { serverSpanAttributes } from './server-span-encoding.js';
+import { ServerSpan } from './server-span.js';
 
 /**
  * The export path for OTLP/HTTP protobuf: each span is scrubbed, named and encoded the
@@ -40,7 +42,6 @@ const INITIAL_BATCH_BYTES = 16 * 1024;
 const REQUEST_HEAD_ROOM = 6;
 
 export class EncodedSpanQueue implements SpanProcessor {
-  private readonly scratch = new ProtobufWriter(1024);
   private readonly scopeHeads = new WeakMap<InstrumentationScope, Buffer>();
   private readonly full: Batch[] = [];
   private readonly free: Batch[] = [];
@@ -64,30 +65,24 @@ export class EncodedSpanQueue implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     if (this.queued >= this.settings.maxQueueSize) return;
-    try {
-      const sampled = (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0;
-      // Encoded apart first: a span that cannot be described is dropped without leaving half a message in the batch.
-      const w = this.scratch;
-      w.reset();
-      encodeSpan(w, span, exportedAttributes(span.kind, span.attributes, sampled, this.profile), sampled);
-      this.append(span.instrumentationScope, w);
-    } catch {
-      // A span that cannot be described is dropped; the app never sees an error.
-    }
-  }
-
-  private append(scope: InstrumentationScope, encoded: ProtobufWriter): void {
     const batch = (this.current ??= this.newBatch());
     const w = batch.writer;
-    if (batch.scope !== scope) {
-      if (batch.scope !== undefined) w.finish(batch.scopeAt);
+    const pos = w.pos;
+    const scope = batch.scope;
+    const scopeAt = batch.scopeAt;
+    try {
+      this.enterScope(batch, span.instrumentationScope);
       w.tag(2, LEN);
-      batch.scopeAt = w.start();
-      w.raw(this.scopeHead(scope));
+      const at = w.start();
+      this.encode(w, span);
+      w.finish(at);
+    } catch {
+      // A span that cannot be described is dropped, and what it had written with it; the app never sees an error.
+      w.pos = pos;
       batch.scope = scope;
+      batch.scopeAt = scopeAt;
+      return;
     }
-    w.tag(2, LEN);
-    w.lengthDelimitedFrom(encoded);
     batch.spans++;
     this.queued++;
     if (batch.spans >= this.settings.maxExportBatchSize) {
@@ -100,6 +95,30 @@ export class EncodedSpanQueue implements SpanProcessor {
         this.pump();
       }, this.settings.scheduledDelayMillis).unref();
     }
+  }
+
+  /** The fields of one Span message: scrubbed and named (exported-attributes.ts), the preload's own server spans by their fast path. */
+  private encode(w: ProtobufWriter, span: ReadableSpan): void {
+    spanHead(w, span);
+    if (span instanceof ServerSpan) {
+      serverSpanAttributes(w, span, this.profile);
+      spanTail(w, span, span.sampled);
+    } else {
+      const sampled = (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0;
+      attributes(w, 9, exportedAttributes(span.kind, span.attributes, sampled, this.profile));
+      spanTail(w, span, sampled);
+    }
+  }
+
+  /** Opens a ScopeSpans message for `scope` unless the batch is writing that scope's already. */
+  private enterScope(batch: Batch, scope: InstrumentationScope): void {
+    if (batch.scope === scope) return;
+    const w = batch.writer;
+    if (batch.scope !== undefined) w.finish(batch.scopeAt);
+    w.tag(2, LEN);
+    batch.scopeAt = w.start();
+    w.raw(this.scopeHead(scope));
+    batch.scope = scope;
   }
 
   /**

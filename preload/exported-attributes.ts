@@ -105,6 +105,17 @@ function isHeader(key: string): boolean {
   return HEADER_PREFIXES.some((p) => key.startsWith(p));
 }
 
+/** Whether a sampled span's `key` leaves the pod as it is: no privacy rule applies to it. */
+export function passesScrubbingUnchanged(kind: SpanKind, key: string): boolean {
+  const rule = RULES.get(key);
+  return !isHeader(key) && (rule === undefined || (rule === 'server-drop' && kind !== SpanKind.SERVER));
+}
+
+/** Whether an unsampled span keeps `key`: the service graph reads it. */
+export function keptWhenUnsampled(key: string): boolean {
+  return GRAPH_KEYS.has(key);
+}
+
 /** `value` as it may leave the pod, or undefined when it may not. */
 function scrubbedValue(rule: Rule, server: boolean, value: AttributeValue, a: Attributes): AttributeValue | undefined {
   if (rule === 'drop' || (server && (rule === 'server-drop' || rule === 'query'))) return undefined;

@@ -1,8 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
-import { ROOT_CONTEXT, SpanStatusCode, context, propagation, trace, type Attributes, type Context } from '@opentelemetry/api';
-import { RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
-import { ServerSpan, type ServerSpanSettings } from './server-span.js';
+import { ROOT_CONTEXT, SpanStatusCode, context, propagation, type Context } from '@opentelemetry/api';
+import { RPCType, type RPCMetadata } from '@opentelemetry/core';
+import { RequestContext } from './request-context.js';
+import { ServerSpan, type RequestFacts, type ServerSpanSettings } from './server-span.js';
 
 /**
  * SERVER spans for incoming HTTP requests, without @opentelemetry/instrumentation-http's
@@ -17,8 +18,8 @@ type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boole
 
 const SERVERS = [http.Server.prototype, https.Server.prototype] as unknown as Array<{ emit: Emit }>;
 
-/** The Host header's name and port: `name`, `name:port`, `[v6]`, `[v6]:port`. */
-function setHostAndPort(attributes: Attributes, host: string | undefined): void {
+/** The Host header's name and port (`name`, `name:port`, `[v6]`, `[v6]:port`) into `facts`; nothing when it is malformed. */
+function setHostAndPort(facts: RequestFacts, host: string | undefined): void {
   if (host === undefined) return;
   const colon = host.lastIndexOf(':');
   const hasPort = colon !== -1 && colon > host.lastIndexOf(']');
@@ -26,8 +27,8 @@ function setHostAndPort(attributes: Attributes, host: string | undefined): void 
   if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) return;
   const name = hasPort ? host.slice(0, colon) : host;
   if (name.includes(':') && !name.startsWith('[')) return;
-  attributes['server.address'] = name;
-  if (port !== undefined) attributes['server.port'] = port;
+  facts.host = name;
+  facts.port = port;
 }
 
 /** Starts the request's span (ended when the response closes, which also follows 'finish'); returns the context the handler runs in. */
@@ -36,17 +37,18 @@ function requestContext(settings: ServerSpanSettings, scheme: string, req: http.
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const method = req.method ?? 'GET';
-  const attributes: Attributes = {
-    'http.request.method': method,
-    'url.scheme': scheme,
-    'url.path': q === -1 ? url : url.slice(0, q),
-    'network.protocol.version': req.httpVersion,
+  const facts: RequestFacts = {
+    method,
+    scheme,
+    path: q === -1 ? url : url.slice(0, q),
+    protocolVersion: req.httpVersion,
+    host: undefined,
+    port: undefined,
   };
-  setHostAndPort(attributes, req.headers.host);
-  const span = new ServerSpan(method, attributes, parent, settings);
+  setHostAndPort(facts, req.headers.host);
+  const span = new ServerSpan(method, facts, parent, settings);
   // express and koa instrumentations set `route` on this object.
   const rpc: RPCMetadata = { type: RPCType.HTTP, span };
-  const active = setRPCMetadata(trace.setSpan(parent, span), rpc);
   // 'close' is emitted once per response on Node 18+: after 'finish', or when the connection ends first.
   res.on('close', () => {
     if (rpc.route !== undefined) {
@@ -62,7 +64,7 @@ function requestContext(settings: ServerSpanSettings, scheme: string, req: http.
   // No context.bind of req/res (instrumentation-http does it, at a measurable cost):
   // on Node 18-24 the request's 'data'/'end' listeners already run in this context;
   // tests/preload/destinations.test.ts checks a call made after a body parser.
-  return active;
+  return new RequestContext(parent, span, rpc);
 }
 
 /** Patches http(s).Server.prototype.emit once; spans are made and ended as `settings` say. */

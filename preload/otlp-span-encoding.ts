@@ -56,20 +56,34 @@ function anyValue(w: ProtobufWriter, value: AttributeValue | null | undefined): 
   // null/undefined: an empty AnyValue, as the SDK's own serializer writes it.
 }
 
+/** One KeyValue under `field`; the key as a string or as its encoded KeyValue.key field (see encodedKey). */
+export function keyValue(w: ProtobufWriter, field: number, key: string | Uint8Array, value: AttributeValue): void {
+  w.tag(field, LEN);
+  const kv = w.start();
+  if (typeof key === 'string') {
+    w.tag(1, LEN);
+    w.string(key);
+  } else w.raw(key);
+  w.tag(2, LEN);
+  const v = w.start();
+  anyValue(w, value);
+  w.finish(v);
+  w.finish(kv);
+}
+
+/** KeyValue.key (field 1 with its tag) for a key written often: encoded once. */
+export function encodedKey(key: string): Buffer {
+  const w = new ProtobufWriter(64);
+  w.tag(1, LEN);
+  w.string(key);
+  return Buffer.from(w.bytes());
+}
+
 /** repeated KeyValue under `field`. */
 export function attributes(w: ProtobufWriter, field: number, attrs: Attributes): void {
   for (const key in attrs) {
     const value = attrs[key];
-    if (value === undefined) continue;
-    w.tag(field, LEN);
-    const kv = w.start();
-    w.tag(1, LEN);
-    w.string(key);
-    w.tag(2, LEN);
-    const v = w.start();
-    anyValue(w, value);
-    w.finish(v);
-    w.finish(kv);
+    if (value !== undefined) keyValue(w, field, key, value);
   }
 }
 
@@ -78,10 +92,12 @@ function flags(context: SpanContext, parentIsRemote: boolean | undefined): numbe
 }
 
 /**
- * The fields of one Span message (without its own tag and length). Unsampled spans go
- * out slim: the caller passes the cut-down attributes, and events and links are left out.
+ * The fields of one Span message (without its own tag and length) are written in two
+ * parts, the caller writing the attributes (field 9) between them: spanHead, then the
+ * attributes, then spanTail. Unsampled spans go out slim: the caller writes the cut-down
+ * attributes, and events and links are left out.
  */
-export function span(w: ProtobufWriter, s: ReadableSpan, attrs: Attributes, sampled: boolean): void {
+export function spanHead(w: ProtobufWriter, s: ReadableSpan): void {
   const context = s.spanContext();
   w.tag(1, LEN);
   w.hexBytes(context.traceId);
@@ -105,7 +121,10 @@ export function span(w: ProtobufWriter, s: ReadableSpan, attrs: Attributes, samp
   hrTime(w, s.startTime);
   w.tag(8, FIXED64);
   hrTime(w, s.endTime);
-  attributes(w, 9, attrs);
+}
+
+/** The fields after the attributes; see spanHead. */
+export function spanTail(w: ProtobufWriter, s: ReadableSpan, sampled: boolean): void {
   if (s.droppedAttributesCount > 0) {
     w.tag(10, VARINT);
     w.varint32(s.droppedAttributesCount);
@@ -167,7 +186,7 @@ export function span(w: ProtobufWriter, s: ReadableSpan, attrs: Attributes, samp
     w.finish(at);
   }
   w.tag(16, FIXED32);
-  w.fixed32(flags(context, parent?.isRemote));
+  w.fixed32(flags(s.spanContext(), s.parentSpanContext?.isRemote));
 }
 
 /** ResourceSpans.resource (field 1 with its tag), encoded once per process. */

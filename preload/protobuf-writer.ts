@@ -128,14 +128,6 @@ export class ProtobufWriter {
     for (let i = 0; i < length; i++) b[this.pos++] = (HEX[hex.charCodeAt(2 * i)]! << 4) | HEX[hex.charCodeAt(2 * i + 1)]!;
   }
 
-  /** What `other` has written, length-prefixed. */
-  lengthDelimitedFrom(other: ProtobufWriter): void {
-    this.varint32(other.pos);
-    this.ensure(other.pos);
-    other.buffer.copy(this.buffer, this.pos, 0, other.pos);
-    this.pos += other.pos;
-  }
-
   /** `bytes` as they are (an already encoded field). */
   raw(bytes: Uint8Array): void {
     this.ensure(bytes.length);

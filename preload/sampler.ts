@@ -23,6 +23,11 @@ export function standardSampler(name: SamplerName, ratio: number): Sampler {
 const SAMPLED: Attributes = Object.freeze({ [ATTR_SAMPLED]: true });
 const UNSAMPLED: Attributes = Object.freeze({ [ATTR_SAMPLED]: false });
 
+/** Whether `attributes` are just the marker RecordEverySpanSampler adds to a standard sampler's decision. */
+export function isSampledMarker(attributes: Attributes): boolean {
+  return attributes === SAMPLED || attributes === UNSAMPLED;
+}
+
 /**
  * Records every span so the service graph counts 100% of calls, while the W3C
  * sampled flag (what downstream tools see) stays the standard sampler's decision.
@@ -36,12 +41,11 @@ export class RecordEverySpanSampler implements Sampler {
     const result = this.inner.shouldSample(context, traceId, name, kind, attributes, links);
     const sampled = result.decision === SamplingDecision.RECORD_AND_SAMPLED;
     const marker = sampled ? SAMPLED : UNSAMPLED;
-    return {
-      decision: sampled ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.RECORD,
-      // The standard samplers add no attributes: then the shared marker object will do.
-      attributes: result.attributes === undefined ? marker : { ...result.attributes, ...marker },
-      ...(result.traceState !== undefined ? { traceState: result.traceState } : {}),
-    };
+    const decision = sampled ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.RECORD;
+    // The standard samplers add no attributes: then the shared marker object will do.
+    const marked = result.attributes === undefined ? marker : { ...result.attributes, ...marker };
+    // Two literals, not a conditional spread: this runs for every span, and a spread costs microseconds.
+    return result.traceState === undefined ? { decision, attributes: marked } : { decision, attributes: marked, traceState: result.traceState };
   }
 
   toString(): string {

@@ -18,6 +18,7 @@ import { enableOnFirstLoad } from './lazy-enable.js';
 import { OtlpHttpPoster } from './otlp-http-post.js';
 import { resourceField } from './otlp-span-encoding.js';
 import { RecordEverySpanSampler, standardSampler } from './sampler.js';
+import { PooledIdGenerator } from './span-ids.js';
 
 declare const __TOOLFORGE_TRACING_VERSION__: string;
 
@@ -101,7 +102,8 @@ export function start(): void {
   const profile = profileByName(config.profile);
   const exportPath = config.protocol === 'http/protobuf' ? encodedExport(config, resource.attributes, profile) : jsonExport(config, profile);
   const sampler = new RecordEverySpanSampler(standardSampler(config.sampler, config.samplerRatio));
-  const provider = new NodeTracerProvider({ resource, sampler, spanProcessors: [exportPath.processor] });
+  const idGenerator = new PooledIdGenerator();
+  const provider = new NodeTracerProvider({ resource, sampler, idGenerator, spanProcessors: [exportPath.processor] });
   provider.register({ propagator: propagator(config.propagators) });
 
   const enable = (instrumentation: Instrumentation): void => {
@@ -110,6 +112,7 @@ export function start(): void {
   for (const create of eagerInstrumentations) enable(create());
   traceIncomingRequests({
     sampler,
+    idGenerator,
     scope: { name: 'toolforge-tracing-http-server', version: __TOOLFORGE_TRACING_VERSION__ },
     resource,
     onEnd: (span) => exportPath.processor.onEnd(span),

@@ -17,21 +17,54 @@ import {
 } from '@opentelemetry/api';
 import { hrTime, isAttributeValue, isTimeInput, timeInputToHrTime, type InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import { RandomIdGenerator, type ReadableSpan, type Sampler, type TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { IdGenerator, ReadableSpan, Sampler, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import { ATTR_SAMPLED } from '../topology/attributes.js';
+import { isSampledMarker } from './sampler.js';
 
 /** The SDK's default span limits, which the app may reach through trace.getActiveSpan(). */
 const MAX_ATTRIBUTES = 128;
 const MAX_EVENTS = 128;
 const MAX_LINKS = 128;
-const ids = new RandomIdGenerator();
 const NONE = Object.freeze([]) as unknown as never[];
 const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+/** Standard samplers read no attributes; the span's own are not built for them. */
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
+
+/**
+ * What every request's span says, in this order, kept in an array of values rather
+ * than an attributes object: the export path writes them without building or scanning
+ * an object per span (server-span-encoding.ts). Anything else set on the span goes
+ * into `extra`.
+ */
+export const REQUEST_ATTRIBUTES = [
+  'http.request.method',
+  'url.scheme',
+  'url.path',
+  'network.protocol.version',
+  'server.address',
+  'server.port',
+  'http.route',
+  'http.response.status_code',
+  'error.type',
+] as const;
+const REQUEST_ATTRIBUTE_INDEX = new Map<string, number>(REQUEST_ATTRIBUTES.map((key, i) => [key, i]));
+
+/** What is known of a request when its span starts. */
+export interface RequestFacts {
+  method: string;
+  scheme: string;
+  path: string;
+  protocolVersion: string;
+  host: string | undefined;
+  port: number | undefined;
+}
 
 export interface ServerSpanSettings {
   sampler: Sampler;
+  idGenerator: IdGenerator;
   scope: InstrumentationScope;
   resource: Resource;
-  onEnd: (span: ReadableSpan) => void;
+  onEnd: (span: ServerSpan) => void;
 }
 
 /**
@@ -56,31 +89,52 @@ export class ServerSpan implements Span, ReadableSpan {
   readonly parentSpanContext: SpanContext | undefined;
   readonly instrumentationScope: InstrumentationScope;
   readonly resource: Resource;
+  /** Values of REQUEST_ATTRIBUTES, by position; undefined when not set. */
+  readonly values: Array<AttributeValue | undefined>;
+  /** Attributes other than REQUEST_ATTRIBUTES and `toolforge.sampled`: set by the app, rarely. */
+  extra: Attributes | undefined = undefined;
+  /** The trace's sampled flag, as `toolforge.sampled` says it. */
+  readonly sampled: boolean;
   private readonly context: SpanContext;
   private attributeCount: number;
 
   constructor(
     public name: string,
-    public readonly attributes: Attributes,
+    facts: RequestFacts,
     parent: Context,
     private readonly settings: ServerSpanSettings,
   ) {
+    this.values = [facts.method, facts.scheme, facts.path, facts.protocolVersion, facts.host, facts.port, undefined, undefined, undefined];
     const parentContext = trace.getSpanContext(parent);
     const valid = parentContext !== undefined && trace.isSpanContextValid(parentContext);
     this.parentSpanContext = valid ? parentContext : undefined;
-    const traceId = valid ? parentContext.traceId : ids.generateTraceId();
-    const result = settings.sampler.shouldSample(parent, traceId, name, SpanKind.SERVER, attributes, []);
-    if (result.attributes !== undefined) Object.assign(attributes, result.attributes);
-    this.attributeCount = Object.keys(attributes).length;
+    const traceId = valid ? parentContext.traceId : settings.idGenerator.generateTraceId();
+    const result = settings.sampler.shouldSample(parent, traceId, name, SpanKind.SERVER, NO_ATTRIBUTES, []);
+    this.sampled = result.decision === SamplingDecision.RECORD_AND_SAMPLED;
+    let count = 1;
+    for (const value of this.values) if (value !== undefined) count++;
+    this.attributeCount = count;
+    // The sampler's marker attribute is what `sampled` says; anything else a sampler adds is kept.
+    if (result.attributes !== undefined && !isSampledMarker(result.attributes)) this.setAttributes(result.attributes);
     const traceState = result.traceState ?? (valid ? parentContext.traceState : undefined);
-    this.context = {
-      traceId,
-      spanId: ids.generateSpanId(),
-      traceFlags: result.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
-      ...(traceState !== undefined ? { traceState } : {}),
-    };
+    const spanId = settings.idGenerator.generateSpanId();
+    const traceFlags = this.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE;
+    // Two literals, not a conditional spread: a spread costs microseconds on this path.
+    this.context = traceState === undefined ? { traceId, spanId, traceFlags } : { traceId, spanId, traceFlags, traceState };
     this.instrumentationScope = settings.scope;
     this.resource = settings.resource;
+  }
+
+  /** The span's attributes as one object (the JSON export path and the app read it; the protobuf path reads `values` and `extra`). */
+  get attributes(): Attributes {
+    const all: Attributes = {};
+    for (let i = 0; i < REQUEST_ATTRIBUTES.length; i++) {
+      const value = this.values[i];
+      if (value !== undefined) all[REQUEST_ATTRIBUTES[i]!] = value;
+    }
+    if (this.extra !== undefined) Object.assign(all, this.extra);
+    all[ATTR_SAMPLED] = this.sampled;
+    return all;
   }
 
   get duration(): HrTime {
@@ -98,15 +152,27 @@ export class ServerSpan implements Span, ReadableSpan {
 
   setAttribute(key: string, value?: AttributeValue): this {
     if (this.ended || key === '' || value === undefined || !isAttributeValue(value)) return this;
-    if (!(key in this.attributes)) {
-      if (this.attributeCount >= MAX_ATTRIBUTES) {
-        this.droppedAttributesCount++;
-        return this;
-      }
-      this.attributeCount++;
+    const i = REQUEST_ATTRIBUTE_INDEX.get(key);
+    if (i !== undefined) {
+      if (this.values[i] === undefined && !this.countNew()) return this;
+      this.values[i] = value;
+      return this;
     }
-    this.attributes[key] = value;
+    // The sampled flag is the sampler's decision, not an attribute the app can change.
+    if (key === ATTR_SAMPLED) return this;
+    if ((this.extra === undefined || !(key in this.extra)) && !this.countNew()) return this;
+    (this.extra ??= {})[key] = value;
     return this;
+  }
+
+  /** Whether one more attribute fits the limit (then counted), or is dropped (then counted as dropped). */
+  private countNew(): boolean {
+    if (this.attributeCount >= MAX_ATTRIBUTES) {
+      this.droppedAttributesCount++;
+      return false;
+    }
+    this.attributeCount++;
+    return true;
   }
 
   setAttributes(attributes: Attributes): this {

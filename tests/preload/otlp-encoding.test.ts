@@ -11,11 +11,15 @@ import { TraceState } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import fc from 'fast-check';
 import protobuf from 'protobufjs';
 import { profileByName } from '../../topology/index.js';
 import { EncodedSpanQueue, type QueueSettings } from '../../preload/encoded-span-queue.js';
 import { exportedSpan } from '../../preload/export-processor.js';
 import { resourceField } from '../../preload/otlp-span-encoding.js';
+import { RecordEverySpanSampler, standardSampler } from '../../preload/sampler.js';
+import { ServerSpan, type RequestFacts } from '../../preload/server-span.js';
+import { PooledIdGenerator } from '../../preload/span-ids.js';
 import { repoRoot } from '../support/preload-bundle.js';
 
 const root = protobuf.parse(readFileSync(path.join(repoRoot, 'tests', 'support', 'otlp', 'trace.proto'), 'utf8'), { keepCase: false }).root;
@@ -178,5 +182,45 @@ describe('OTLP protobuf encoder', () => {
     release(true);
     await flushed;
     assert.deepEqual(bodies.map((b) => spansOf(decode(b)).map((s) => s.name)), [['s0', 's1'], ['s2', 's3'], ['s4', 's5']]);
+  });
+
+  it('writes the server spans of the preload from their fields, byte for byte as the general path writes them', async () => {
+    const facts = fc.record<RequestFacts>({
+      method: fc.constantFrom('GET', 'POST', 'PROPFIND'),
+      scheme: fc.constantFrom('http', 'https'),
+      path: fc.constantFrom('/', '/api/ü', '/x'.repeat(80)),
+      protocolVersion: fc.constantFrom('1.0', '1.1'),
+      host: fc.option(fc.constantFrom('mytool.toolforge.org', '[::1]'), { nil: undefined }),
+      port: fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }),
+    });
+    // What the app or instrumentations may set: request attributes, personal ones the policy drops, URLs it scrubs.
+    const key = fc.constantFrom('http.route', 'http.response.status_code', 'error.type', 'server.port', 'url.path', 'user_agent.original', 'client.address', 'url.query', 'http.target', 'http.url', 'http.request.header.cookie', 'app.cache', 'toolforge.sampled');
+    const value = fc.oneof(fc.constantFrom('/notes/:id', 'https://x.org/?token=1&a=2', 'aborted'), fc.integer({ min: -5, max: 600 }), fc.boolean(), fc.array(fc.string(), { maxLength: 2 }));
+    const settled = { sampler: new RecordEverySpanSampler(standardSampler('parentbased_traceidratio', 0.5)), idGenerator: new PooledIdGenerator(), scope: { name: 'toolforge-tracing-http-server', version: '1' }, resource: resourceFromAttributes(RESOURCE), onEnd: () => undefined };
+    await fc.assert(
+      fc.asyncProperty(facts, fc.array(fc.tuple(key, value), { maxLength: 6 }), fc.boolean(), async (f, set, failed) => {
+        const span = new ServerSpan(f.method, f, ROOT_CONTEXT, settled);
+        for (const [k, v] of set) span.setAttribute(k, v);
+        if (failed) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+        // The same span, as any other ReadableSpan: the general path (exportedAttributes of span.attributes).
+        const general: ReadableSpan = { ...span, spanContext: () => span.spanContext(), attributes: span.attributes, duration: span.duration, kind: span.kind };
+        const [fast, slow] = await Promise.all(
+          [span, general].map(async (s) => {
+            let sent: Buffer = Buffer.alloc(0);
+            const q = queue({}, async (body) => {
+              sent = body;
+              return true;
+            });
+            q.onEnd(s);
+            await q.forceFlush();
+            return sent;
+          }),
+        );
+        assert.ok(fast!.length > 0);
+        assert.ok(fast!.equals(slow!), JSON.stringify({ fast: spansOf(decode(fast!)), general: spansOf(decode(slow!)) }));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

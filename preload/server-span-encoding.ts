@@ -1,0 +1,32 @@
+import { SpanKind } from '@opentelemetry/api';
+import { ATTR_SAMPLED } from '../topology/attributes.js';
+import type { Profile } from '../topology/index.js';
+import { exportedAttributes, keptWhenUnsampled, passesScrubbingUnchanged } from './exported-attributes.js';
+import { attributes, encodedKey, keyValue } from './otlp-span-encoding.js';
+import type { ProtobufWriter } from './protobuf-writer.js';
+import { REQUEST_ATTRIBUTES, type ServerSpan } from './server-span.js';
+
+/**
+ * The attributes (Span field 9) of the preload's own SERVER span, written from its
+ * fields: what `attributes(w, 9, exportedAttributes(SERVER, span.attributes, ...))`
+ * writes, byte for byte (tests/preload/otlp-encoding.test.ts), without building the
+ * attributes object, scanning it, and building its scrubbed copy for every request.
+ */
+
+// The request attributes are exported as they are: checked once, here, against the policy itself.
+for (const key of REQUEST_ATTRIBUTES) {
+  if (!passesScrubbingUnchanged(SpanKind.SERVER, key)) throw new Error(`the privacy policy changes ${key}: server-span-encoding.ts must scrub it`);
+}
+const KEYS = REQUEST_ATTRIBUTES.map(encodedKey);
+const KEPT_UNSAMPLED = REQUEST_ATTRIBUTES.map(keptWhenUnsampled);
+const SAMPLED_KEY = encodedKey(ATTR_SAMPLED);
+
+export function serverSpanAttributes(w: ProtobufWriter, span: ServerSpan, profile: Profile): void {
+  const { values, sampled } = span;
+  for (let i = 0; i < KEYS.length; i++) {
+    const value = values[i];
+    if (value !== undefined && (sampled || KEPT_UNSAMPLED[i])) keyValue(w, 9, KEYS[i]!, value);
+  }
+  if (span.extra === undefined) keyValue(w, 9, SAMPLED_KEY, sampled);
+  else attributes(w, 9, exportedAttributes(SpanKind.SERVER, { ...span.extra, [ATTR_SAMPLED]: sampled }, sampled, profile));
+}

@@ -1,0 +1,34 @@
+import { randomFillSync } from 'node:crypto';
+import type { IdGenerator } from '@opentelemetry/sdk-trace-base';
+
+/** Hex characters drawn per refill: 128 trace ids or 256 span ids. */
+const POOL_HEX_CHARS = 4096;
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_SPAN_ID = '0'.repeat(16);
+
+/**
+ * Trace and span ids cut from one long random hex string, refilled from the kernel's
+ * CSPRNG every 4 KiB: an id is then a slice of a string, where the SDK's generator
+ * converts a buffer to hex in native code for each one (~0.2 us per id, two per span).
+ * All-zero ids are invalid in W3C trace context; one is never returned.
+ */
+export class PooledIdGenerator implements IdGenerator {
+  private pool = '';
+  private next = POOL_HEX_CHARS;
+
+  generateTraceId = (): string => this.take(32, ZERO_TRACE_ID);
+
+  generateSpanId = (): string => this.take(16, ZERO_SPAN_ID);
+
+  private take(chars: number, invalid: string): string {
+    for (;;) {
+      if (this.next + chars > POOL_HEX_CHARS) {
+        this.pool = randomFillSync(Buffer.allocUnsafe(POOL_HEX_CHARS / 2)).toString('hex');
+        this.next = 0;
+      }
+      const id = this.pool.slice(this.next, this.next + chars);
+      this.next += chars;
+      if (id !== invalid) return id;
+    }
+  }
+}

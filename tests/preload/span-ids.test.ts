@@ -1,0 +1,35 @@
+// Trace and span ids cut from a pooled random hex string (preload/span-ids.ts).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { PooledIdGenerator } from '../../preload/span-ids.js';
+
+describe('PooledIdGenerator', () => {
+  it('gives W3C-shaped ids, all different, across many refills of the pool', () => {
+    const ids = new PooledIdGenerator();
+    const traceIds = new Set<string>();
+    const spanIds = new Set<string>();
+    for (let i = 0; i < 5000; i++) {
+      const t = ids.generateTraceId();
+      const s = ids.generateSpanId();
+      assert.match(t, /^[0-9a-f]{32}$/);
+      assert.match(s, /^[0-9a-f]{16}$/);
+      assert.notEqual(t, '0'.repeat(32));
+      traceIds.add(t);
+      spanIds.add(s);
+    }
+    assert.equal(traceIds.size, 5000);
+    assert.equal(spanIds.size, 5000);
+  });
+
+  it('works detached, as the SDK tracer calls it', () => {
+    const { generateTraceId, generateSpanId } = new PooledIdGenerator();
+    assert.match(generateTraceId(), /^[0-9a-f]{32}$/);
+    assert.match(generateSpanId(), /^[0-9a-f]{16}$/);
+  });
+
+  it('draws fresh randomness per generator: two never repeat each other', () => {
+    const a = new PooledIdGenerator();
+    const b = new PooledIdGenerator();
+    assert.notEqual(a.generateTraceId(), b.generateTraceId());
+  });
+});
