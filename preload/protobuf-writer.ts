@@ -76,16 +76,23 @@ export class ProtobufWriter {
 
   fixed32(value: number): void {
     this.ensure(4);
-    this.buffer.writeUInt32LE(value >>> 0, this.pos);
-    this.pos += 4;
+    this.littleEndian32(value);
   }
 
   /** fixed64 from its two 32-bit halves. */
   fixed64(low: number, high: number): void {
     this.ensure(8);
-    this.buffer.writeUInt32LE(low >>> 0, this.pos);
-    this.buffer.writeUInt32LE(high >>> 0, this.pos + 4);
-    this.pos += 8;
+    this.littleEndian32(low);
+    this.littleEndian32(high);
+  }
+
+  /** Byte stores: Buffer's writeUInt32LE checks its arguments on every call. */
+  private littleEndian32(value: number): void {
+    const b = this.buffer;
+    b[this.pos++] = value & 0xff;
+    b[this.pos++] = (value >>> 8) & 0xff;
+    b[this.pos++] = (value >>> 16) & 0xff;
+    b[this.pos++] = (value >>> 24) & 0xff;
   }
 
   double(value: number): void {

@@ -5,6 +5,7 @@ import type { IdGenerator } from '@opentelemetry/sdk-trace-base';
 const POOL_HEX_CHARS = 4096;
 const ZERO_TRACE_ID = '0'.repeat(32);
 const ZERO_SPAN_ID = '0'.repeat(16);
+const ZERO = 0x30;
 
 /**
  * Trace and span ids cut from one long random hex string, refilled from the kernel's
@@ -28,7 +29,8 @@ export class PooledIdGenerator implements IdGenerator {
       }
       const id = this.pool.slice(this.next, this.next + chars);
       this.next += chars;
-      if (id !== invalid) return id;
+      // The first character decides almost always: comparing a sliced string in full is a call into the runtime.
+      if (id.charCodeAt(0) !== ZERO || id !== invalid) return id;
     }
   }
 }
