@@ -58,7 +58,8 @@ async function startSink(): Promise<{ endpoint: string; requests: () => number; 
     req.resume();
     req.on('end', () => {
       count++;
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+      // With a length, as the collector answers: the preload then keeps its connection.
+      res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': 0 });
       res.end();
     });
   });
