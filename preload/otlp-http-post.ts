@@ -1,5 +1,4 @@
 import net from 'node:net';
-import tls from 'node:tls';
 import { ROOT_CONTEXT, context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 
@@ -32,22 +31,25 @@ type Attempt = 'ok' | 'retry' | 'fail';
 
 /** One kept-alive connection, or none; requests go one at a time (the queue sends one batch at a time). */
 export class OtlpHttpPoster {
-  private readonly connect: () => net.Socket;
+  private readonly host: string;
+  private readonly port: number;
+  private readonly secure: boolean;
   private readonly head: string;
+  /** Loaded on the first export to an https endpoint only: node:tls costs an app that does not use it ~3 MiB. */
+  private tls: typeof import('node:tls') | undefined;
   private idle: net.Socket | undefined;
 
   constructor(url: string) {
     const target = new URL(url);
-    const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
-    const secure = target.protocol === 'https:';
-    const port = Number(target.port) || (secure ? 443 : 80);
-    const servername = net.isIP(host) === 0 ? host : undefined;
-    this.connect = secure ? () => tls.connect({ host, port, servername }) : () => net.connect({ host, port });
+    this.host = target.hostname.replace(/^\[(.*)\]$/, '$1');
+    this.secure = target.protocol === 'https:';
+    this.port = Number(target.port) || (this.secure ? 443 : 80);
     this.head = `POST ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: application/x-protobuf\r\nContent-Length: `;
   }
 
   async post(body: Buffer, timeoutMillis: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMillis;
+    if (this.secure) this.tls ??= await import('node:tls');
     for (let attempt = 0; ; attempt++) {
       const left = deadline - Date.now();
       if (left <= 0) return false;
@@ -61,7 +63,8 @@ export class OtlpHttpPoster {
 
   /** A new connection that can never throw into the app, and is forgotten once closed. */
   private open(): net.Socket {
-    const socket = this.connect();
+    const { host, port } = this;
+    const socket = this.tls !== undefined ? this.tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : undefined }) : net.connect({ host, port });
     // An idle kept-alive connection the collector resets must not become an uncaught 'error'.
     socket.on('error', () => undefined);
     socket.on('close', () => {

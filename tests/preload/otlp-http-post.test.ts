@@ -3,11 +3,16 @@
 // a proxy in between may give (split heads, no length, silence, resets).
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { OtlpHttpPoster } from '../../preload/otlp-http-post.js';
 import { freePort } from '../support/ports.js';
+import { runToExit } from '../support/processes.js';
+import { repoRoot } from '../support/preload-bundle.js';
+import { makeTempDir } from '../support/temp-dir.js';
+import { selfSignedCertificate } from '../support/tls.js';
 
 const closers: Array<() => void> = [];
 after(() => {
@@ -164,5 +169,30 @@ describe('OtlpHttpPoster', () => {
     } finally {
       process.off('uncaughtException', onUncaught);
     }
+  });
+
+  it('posts over https to a collector whose certificate is trusted, and refuses one that is not', async () => {
+    const dir = await makeTempDir('otlp-post-tls');
+    closers.push(() => void dir.remove());
+    const tls = await selfSignedCertificate(dir.path, ['localhost']);
+    const bodies: number[] = [];
+    const server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+      let n = 0;
+      req.on('data', (c: Buffer) => (n += c.length));
+      req.on('end', () => {
+        bodies.push(n);
+        res.end(Buffer.alloc(0));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => server.close() && server.closeAllConnections());
+    const url = `https://localhost:${(server.address() as AddressInfo).port}/v1/traces`;
+    assert.equal(await new OtlpHttpPoster(url).post(body(5), 1000), false, 'an untrusted certificate is refused');
+    assert.deepEqual(bodies, []);
+    // Trust is read at process start (NODE_EXTRA_CA_CERTS): the trusted case runs in a process of its own.
+    const script = `import { OtlpHttpPoster } from './preload/otlp-http-post.ts'; const p = new OtlpHttpPoster(${JSON.stringify(url)}); console.log(await p.post(Buffer.alloc(9), 5000), await p.post(Buffer.alloc(3), 5000));`;
+    const run = await runToExit({ name: 'https post', command: process.execPath, args: ['--import', 'tsx', '--input-type=module', '-e', script], cwd: repoRoot, env: { ...process.env, NODE_EXTRA_CA_CERTS: tls.certFile } });
+    assert.equal(run.stdout.trim(), 'true true', run.stderr);
+    assert.deepEqual(bodies, [9, 3]);
   });
 });
