@@ -37,7 +37,7 @@ function cpuTicks(pid: number): number {
 const { values: args } = parseArgs({
   options: {
     starts: { type: 'string', default: '15' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     seconds: { type: 'string', default: '5' },
     node: { type: 'string', default: String(DEFAULT_NODE) },
   },
