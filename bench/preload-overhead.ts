@@ -45,6 +45,7 @@ const { values: args } = parseArgs({
 const STARTS = Number(args.starts);
 const ROUNDS = Number(args.rounds);
 const SECONDS = Number(args.seconds);
+const WARM_UP_SECONDS = 10;
 const app = path.join(repoRoot, 'bench', 'preload-fastify-app.cjs');
 const major = Number(args.node);
 if (!NODE_MATRIX.includes(major as NodeMajor & (typeof NODE_MATRIX)[number])) throw new Error(`--node must be one of ${NODE_MATRIX.join(', ')}`);
@@ -133,11 +134,16 @@ interface Row {
   cpuUs: number;
 }
 
-/** One load round on a fresh app: SECONDS of wrk at 10 connections, after a 1 s warm-up (JIT, pools). */
+/**
+ * One load round on a fresh app: SECONDS of wrk at 10 connections, after WARM_UP_SECONDS
+ * of the same. The warm-up covers the JIT and V8's heap sizing: under this flood V8 grows
+ * the young generation from 8 to 16 MiB within 5-10 s with or without the preload (Node
+ * 24), and a shorter warm-up charged that growth to whichever app reached it first.
+ */
 async function loadRound(v: Variant): Promise<Omit<Row, 'name' | 'startup'>> {
   const { p, port } = await startApp(v);
   const url = `http://127.0.0.1:${port}/`;
-  await runWrk({ url, connections: 10, seconds: 1 });
+  await runWrk({ url, connections: 10, seconds: WARM_UP_SECONDS });
   const ticks0 = cpuTicks(p.child.pid!);
   const r = await runWrk({ url, connections: 10, seconds: SECONDS });
   const cpuUs = ((cpuTicks(p.child.pid!) - ticks0) * 10000) / r.requests;
