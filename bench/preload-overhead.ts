@@ -45,7 +45,16 @@ const { values: args } = parseArgs({
 const STARTS = Number(args.starts);
 const ROUNDS = Number(args.rounds);
 const SECONDS = Number(args.seconds);
-const WARM_UP_SECONDS = 10;
+const WARM_UP_SECONDS = 2;
+/**
+ * Every variant runs with V8's young generation at one fixed size. Left to itself, V8
+ * doubles it under this flood at a moment that depends on how many bytes survived its
+ * collections so far: after 10-20 s with the preload, after 50-60 s without (measured with
+ * v8.getHeapSpaceStatistics, Node 22 and 24), and peak RSS then said +6 or +18 MiB for the
+ * preload depending only on the round's length. Fixed, peak RSS compares what each
+ * variant holds; both apps reach that size on their own in a long flood.
+ */
+const HEAP_FLAGS = ['--min-semi-space-size=16', '--max-semi-space-size=16'];
 const app = path.join(repoRoot, 'bench', 'preload-fastify-app.cjs');
 const major = Number(args.node);
 if (!NODE_MATRIX.includes(major as NodeMajor & (typeof NODE_MATRIX)[number])) throw new Error(`--node must be one of ${NODE_MATRIX.join(', ')}`);
@@ -84,7 +93,7 @@ function median(xs: number[]): number {
 
 async function startApp(v: Variant) {
   const t0 = process.hrtime.bigint();
-  const p = startProcess({ name: v.name, command: node, args: [app], env: v.env });
+  const p = startProcess({ name: v.name, command: node, args: [...HEAP_FLAGS, app], env: v.env });
   const port = Number((await p.waitForOutput(/listening (\d+)/, 30000))[1]);
   const startupMs = Number(process.hrtime.bigint() - t0) / 1e6;
   return { p, port, startupMs };
@@ -134,12 +143,7 @@ interface Row {
   cpuUs: number;
 }
 
-/**
- * One load round on a fresh app: SECONDS of wrk at 10 connections, after WARM_UP_SECONDS
- * of the same. The warm-up covers the JIT and V8's heap sizing: under this flood V8 grows
- * the young generation from 8 to 16 MiB within 5-10 s with or without the preload (Node
- * 24), and a shorter warm-up charged that growth to whichever app reached it first.
- */
+/** One load round on a fresh app: SECONDS of wrk at 10 connections, after WARM_UP_SECONDS of the same (JIT, pools). */
 async function loadRound(v: Variant): Promise<Omit<Row, 'name' | 'startup'>> {
   const { p, port } = await startApp(v);
   const url = `http://127.0.0.1:${port}/`;
