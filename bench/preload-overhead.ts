@@ -3,7 +3,7 @@
  * and the stock `@opentelemetry/auto-instrumentations-node/register`, on a small
  * fastify app, at 100% sampling, exporting to a loopback OTLP sink:
  *   - startup: spawn -> listening, median of interleaved runs (ms added, ratio)
- *   - peak RSS (VmHWM) after the load run (MiB added)
+ *   - peak RSS (VmHWM) after the load run (MiB added), V8's young generation fixed (HEAP_FLAGS)
  *   - hello-world throughput at saturation with wrk (ratio to baseline), p99 latency
  *   - the app's CPU time per request over the same load (from /proc): on a shared,
  *     noisy machine the steadier estimate of what throughput a CPU-bound app keeps
