@@ -71,12 +71,19 @@ export function keyValue(w: ProtobufWriter, field: number, key: string | Uint8Ar
   w.finish(kv);
 }
 
-/** KeyValue.key (field 1 with its tag) for a key written often: encoded once. */
-export function encodedKey(key: string): Buffer {
-  const w = new ProtobufWriter(64);
-  w.tag(1, LEN);
-  w.string(key);
+/** Bytes written once and copied into every request that needs them. */
+function encodedOnce(write: (w: ProtobufWriter) => void): Buffer {
+  const w = new ProtobufWriter(128);
+  write(w);
   return Buffer.from(w.bytes());
+}
+
+/** KeyValue.key (field 1 with its tag) for a key written often. */
+export function encodedKey(key: string): Buffer {
+  return encodedOnce((w) => {
+    w.tag(1, LEN);
+    w.string(key);
+  });
 }
 
 /** repeated KeyValue under `field`. */
@@ -191,29 +198,29 @@ export function spanTail(w: ProtobufWriter, s: ReadableSpan, sampled: boolean): 
 
 /** ResourceSpans.resource (field 1 with its tag), encoded once per process. */
 export function resourceField(attrs: Attributes): Buffer {
-  const w = new ProtobufWriter(512);
-  w.tag(1, LEN);
-  const at = w.start();
-  attributes(w, 1, attrs);
-  w.finish(at);
-  return Buffer.from(w.bytes());
+  return encodedOnce((w) => {
+    w.tag(1, LEN);
+    const at = w.start();
+    attributes(w, 1, attrs);
+    w.finish(at);
+  });
 }
 
 /** The head of a ScopeSpans message: its scope (field 1) and schema URL (field 3); the spans (field 2) follow. */
 export function scopeHead(scope: InstrumentationScope): Buffer {
-  const w = new ProtobufWriter(128);
-  w.tag(1, LEN);
-  const at = w.start();
-  w.tag(1, LEN);
-  w.string(scope.name);
-  if (scope.version) {
-    w.tag(2, LEN);
-    w.string(scope.version);
-  }
-  w.finish(at);
-  if (scope.schemaUrl) {
-    w.tag(3, LEN);
-    w.string(scope.schemaUrl);
-  }
-  return Buffer.from(w.bytes());
+  return encodedOnce((w) => {
+    w.tag(1, LEN);
+    const at = w.start();
+    w.tag(1, LEN);
+    w.string(scope.name);
+    if (scope.version) {
+      w.tag(2, LEN);
+      w.string(scope.version);
+    }
+    w.finish(at);
+    if (scope.schemaUrl) {
+      w.tag(3, LEN);
+      w.string(scope.schemaUrl);
+    }
+  });
 }

@@ -27,13 +27,9 @@ export class ProtobufWriter {
     this.buffer = Buffer.allocUnsafeSlow(initialSize);
   }
 
-  /** The bytes written so far (a view: valid until the next write or reset). */
+  /** The bytes written so far (a view: valid until the next write). */
   bytes(): Buffer {
     return this.buffer.subarray(0, this.pos);
-  }
-
-  reset(): void {
-    this.pos = 0;
   }
 
   private ensure(extra: number): void {
