@@ -62,7 +62,8 @@ function requestContext(settings: ServerSpanSettings, scheme: string, req: http.
     span.end();
   });
   // No context.bind of req/res (instrumentation-http does it, at a measurable cost):
-  // on Node 18-24 the request's 'data'/'end' listeners already run in this context;
+  // on Node 18-24 the request's 'data'/'end' listeners already run in this context
+  // once contexts propagate (context-on-demand.ts);
   // tests/preload/destinations.test.ts checks a call made after a body parser.
   return new RequestContext(parent, span, rpc);
 }

@@ -8,6 +8,7 @@ import type { Attributes, TextMapPropagator } from '@opentelemetry/api';
 import { profileByName, type Profile } from '../topology/index.js';
 import { readConfig, type PreloadConfig } from './env-config.js';
 import { entryIsEsm, packageType } from './entry-format.js';
+import { ContextOnDemandManager, PropagateFromFirstSpan, contextRunsOnAsyncHooks } from './context-on-demand.js';
 import { registerEsmHooks } from './esm-hooks.js';
 import { ExitAwareExporter } from './exit-flush.js';
 import { EncodedSpanQueue } from './encoded-span-queue.js';
@@ -103,8 +104,14 @@ export function start(): void {
   const exportPath = config.protocol === 'http/protobuf' ? encodedExport(config, resource.attributes, profile) : jsonExport(config, profile);
   const sampler = new RecordEverySpanSampler(standardSampler(config.sampler, config.samplerRatio));
   const idGenerator = new PooledIdGenerator();
-  const provider = new NodeTracerProvider({ resource, sampler, idGenerator, spanProcessors: [exportPath.processor] });
-  provider.register({ propagator: propagator(config.propagators) });
+  const contextManager = new ContextOnDemandManager(!contextRunsOnAsyncHooks());
+  const provider = new NodeTracerProvider({
+    resource,
+    sampler,
+    idGenerator,
+    spanProcessors: [new PropagateFromFirstSpan(contextManager), exportPath.processor],
+  });
+  provider.register({ propagator: propagator(config.propagators), contextManager });
 
   const enable = (instrumentation: Instrumentation): void => {
     registerInstrumentations({ instrumentations: [instrumentation], tracerProvider: provider });
@@ -117,7 +124,12 @@ export function start(): void {
     resource,
     onEnd: (span) => exportPath.processor.onEnd(span),
   });
-  enableOnFirstLoad(lazyInstrumentations, enable);
+  // A database client or web framework being loaded says the app's requests will make
+  // traced calls: propagation starts before its first request (see context-on-demand.ts).
+  enableOnFirstLoad(lazyInstrumentations, (instrumentation) => {
+    contextManager.startPropagating();
+    enable(instrumentation);
+  });
   if (entryIsEsm(process.argv[1], packageType)) registerEsmHooks(path.join(__dirname, 'hook.mjs'), esmHookedSpecifiers);
 
   process.once('beforeExit', exportPath.flushAtExit);
