@@ -1,6 +1,7 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { oneSpanPerCommand } from './ioredis-once.js';
 import { oneSpanPerPoolQuery } from './mysql-pool-once.js';
+import { noConnectSpans } from './node-redis-connect.js';
 
 /**
  * The instrumentations the preload offers. `packages` are the npm packages whose
@@ -18,6 +19,12 @@ export interface InstrumentationEntry {
 
 /** Redis spans name the command only: keys and values can be personal data. */
 const commandOnly = (command: string): string => command;
+/**
+ * Calls made outside any request (a Toolforge job, a bot's loop, startup) are
+ * dependencies too: without this, the ioredis and mongodb instrumentations record
+ * nothing that has no parent span.
+ */
+const evenWithoutParent = { requireParentSpan: false };
 
 export const eagerInstrumentations: Array<() => Instrumentation> = [
   () => {
@@ -66,28 +73,28 @@ export const lazyInstrumentations: InstrumentationEntry[] = [
     create: () => {
       const m = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
       // Connecting is not a call the graph should count (see ioredis-once.ts).
-      return new m.PgInstrumentation({ ignoreConnectSpans: true });
+      return new m.PgInstrumentation({ ...evenWithoutParent, ignoreConnectSpans: true });
     },
   },
   {
     packages: ['redis', '@redis/client', '@node-redis/client'],
     create: () => {
       const m = require('@opentelemetry/instrumentation-redis') as typeof import('@opentelemetry/instrumentation-redis');
-      return new m.RedisInstrumentation({ dbStatementSerializer: commandOnly });
+      return noConnectSpans(new m.RedisInstrumentation({ ...evenWithoutParent, dbStatementSerializer: commandOnly }));
     },
   },
   {
     packages: ['ioredis'],
     create: () => {
       const m = require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis');
-      return oneSpanPerCommand(new m.IORedisInstrumentation({ dbStatementSerializer: commandOnly }));
+      return oneSpanPerCommand(new m.IORedisInstrumentation({ ...evenWithoutParent, dbStatementSerializer: commandOnly }));
     },
   },
   {
     packages: ['mongodb'],
     create: () => {
       const m = require('@opentelemetry/instrumentation-mongodb') as typeof import('@opentelemetry/instrumentation-mongodb');
-      return new m.MongoDBInstrumentation();
+      return new m.MongoDBInstrumentation(evenWithoutParent);
     },
   },
 ];
