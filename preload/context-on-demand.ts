@@ -5,22 +5,15 @@ import { AbstractAsyncHooksContextManager } from '@opentelemetry/context-async-h
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 /**
- * Whether AsyncLocalStorage is built on async_hooks (Node 18-22, and 24 run with
- * --no-async-context-frame) rather than on V8's continuation data (Node 24, and 22 with
- * --experimental-async-context-frame). On async_hooks, a running AsyncLocalStorage
- * calls a hook for every promise, tick and timer the app creates: measured on a
- * hello-world fastify app (Node 22, bench/preload-overhead.ts), that hook alone cost
- * ~4-5 us of CPU per request, more than everything else the preload does.
- */
-export function contextRunsOnAsyncHooks(): boolean {
-  return typeof (AsyncLocalStorage.prototype as { _propagate?: unknown })._propagate === 'function';
-}
-
-/**
  * The preload's context manager: AsyncLocalStorage, started only once something needs a
  * context to cross an async boundary. Until then `with` sets the context for the
  * synchronous call only, which costs nothing per request: a server that never calls
- * out (or only answers from memory) never pays for propagation.
+ * out (or only answers from memory) never pays for propagation. Where AsyncLocalStorage
+ * is built on async_hooks (Node 18-22), a running one calls a hook for every promise,
+ * tick and timer the app creates: ~4-5 us of CPU per request on a hello-world fastify
+ * app (Node 22, bench/preload-overhead.ts), more than everything else the preload does.
+ * On Node 24 (V8 continuation data) it costs ~0.5 us; the policy is the same on every
+ * runtime, so traces look the same on all.
  *
  * Propagation starts (`startPropagating`) when the app loads a package the preload
  * instruments (a database or Redis client, express, koa: sdk.ts), which is usually
@@ -38,10 +31,7 @@ export class ContextOnDemandManager extends AbstractAsyncHooksContextManager {
   private readonly storage = new AsyncLocalStorage<Context>();
   /** The context of the synchronous `with` calls in progress; what `active` falls back to. */
   private scope: Context = ROOT_CONTEXT;
-
-  constructor(private propagating: boolean) {
-    super();
-  }
+  private propagating = false;
 
   get isPropagating(): boolean {
     return this.propagating;

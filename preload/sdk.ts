@@ -8,7 +8,7 @@ import type { Attributes, TextMapPropagator } from '@opentelemetry/api';
 import { profileByName, type Profile } from '../topology/index.js';
 import { readConfig, type PreloadConfig } from './env-config.js';
 import { entryIsEsm, packageType } from './entry-format.js';
-import { ContextOnDemandManager, PropagateFromFirstSpan, contextRunsOnAsyncHooks } from './context-on-demand.js';
+import { ContextOnDemandManager, PropagateFromFirstSpan } from './context-on-demand.js';
 import { registerEsmHooks } from './esm-hooks.js';
 import { ExitAwareExporter } from './exit-flush.js';
 import { EncodedSpanQueue } from './encoded-span-queue.js';
@@ -104,7 +104,7 @@ export function start(): void {
   const exportPath = config.protocol === 'http/protobuf' ? encodedExport(config, resource.attributes, profile) : jsonExport(config, profile);
   const sampler = new RecordEverySpanSampler(standardSampler(config.sampler, config.samplerRatio));
   const idGenerator = new PooledIdGenerator();
-  const contextManager = new ContextOnDemandManager(!contextRunsOnAsyncHooks());
+  const contextManager = new ContextOnDemandManager();
   const provider = new NodeTracerProvider({
     resource,
     sampler,

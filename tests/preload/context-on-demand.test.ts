@@ -1,13 +1,12 @@
 // Context propagation that starts only when something needs it (preload/context-on-demand.ts):
 // the manager itself against real AsyncLocalStorage, then a real plain-http tool with the
-// preload on Node 22 (AsyncLocalStorage on async_hooks: propagation from the first
-// traced call) and Node 24 (continuation data: propagation from the start).
+// preload on Node 22 (AsyncLocalStorage on async_hooks) and Node 24 (on continuation data).
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { setImmediate as tick } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { ROOT_CONTEXT, createContextKey, type Context } from '@opentelemetry/api';
-import { ContextOnDemandManager, PropagateFromFirstSpan, contextRunsOnAsyncHooks } from '../../preload/context-on-demand.js';
+import { ContextOnDemandManager, PropagateFromFirstSpan } from '../../preload/context-on-demand.js';
 import type { ReceivedSpan } from '../support/otlp-decode.js';
 import { fixtureApp, startToolforgeWorld, type RunningTool, type ToolforgeWorld } from '../support/toolforge-world.js';
 import { clientSpans, serverSpans, toPeer } from './span-queries.js';
@@ -22,14 +21,14 @@ const inOwnCallback = <T>(fn: () => T): Promise<T> => new Promise((resolve) => s
 
 describe('ContextOnDemandManager, before propagation starts', () => {
   it('gives synchronous code the context of the with() it runs in, nested calls included', () => {
-    const manager = new ContextOnDemandManager(false);
+    const manager = new ContextOnDemandManager();
     const seen = manager.with(requestA, () => [nameOf(manager.active()), manager.with(requestB, () => nameOf(manager.active())), nameOf(manager.active())]);
     assert.deepEqual(seen, ['a', 'b', 'a']);
     assert.equal(manager.active(), ROOT_CONTEXT);
   });
 
   it('passes this and the arguments, and restores the context when fn throws', () => {
-    const manager = new ContextOnDemandManager(false);
+    const manager = new ContextOnDemandManager();
     const target = { n: 2 };
     assert.equal(manager.with(requestA, function (this: typeof target, x: number) { return this.n * x; }, target, 21), 42);
     assert.throws(() => manager.with(requestA, () => { throw new Error('app error'); }), /app error/);
@@ -37,7 +36,7 @@ describe('ContextOnDemandManager, before propagation starts', () => {
   });
 
   it('does not carry a context across an await (that is what propagation is for)', async () => {
-    const manager = new ContextOnDemandManager(false);
+    const manager = new ContextOnDemandManager();
     const later = await manager.with(requestA, async () => {
       await tick();
       return nameOf(manager.active());
@@ -46,7 +45,7 @@ describe('ContextOnDemandManager, before propagation starts', () => {
   });
 
   it('binds functions and EventEmitters to a context', () => {
-    const manager = new ContextOnDemandManager(false);
+    const manager = new ContextOnDemandManager();
     const bound = manager.bind(requestA, () => nameOf(manager.active()));
     const emitter = manager.bind(requestB, new EventEmitter());
     let heard: unknown;
@@ -59,7 +58,8 @@ describe('ContextOnDemandManager, before propagation starts', () => {
 
 describe('ContextOnDemandManager, propagating', () => {
   it('carries contexts across await and timers, each request its own', async () => {
-    const manager = new ContextOnDemandManager(true);
+    const manager = new ContextOnDemandManager();
+    manager.startPropagating();
     const handler = (ctx: Context) =>
       manager.with(ctx, async () => {
         await tick();
@@ -76,7 +76,7 @@ describe('ContextOnDemandManager, propagating', () => {
   });
 
   it('started inside a request, carries that request on to what it starts next, and hands the rest of the callback back its own', async () => {
-    const manager = new ContextOnDemandManager(false);
+    const manager = new ContextOnDemandManager();
     const { continued, afterwards } = await inOwnCallback(() => {
       const continued = manager.with(requestA, () => {
         // The first traced call of the app, made in a handler's synchronous code.
@@ -96,16 +96,10 @@ describe('ContextOnDemandManager, propagating', () => {
   });
 });
 
-describe('contextRunsOnAsyncHooks', () => {
-  it(`says what this runtime's AsyncLocalStorage is built on (Node ${process.versions.node})`, () => {
-    assert.equal(contextRunsOnAsyncHooks(), Number(process.versions.node.split('.')[0]) < 24);
-  });
-});
-
 /**
- * A plain http tool calling another tool: every call counted and named on every runtime;
- * in its request's trace from the start on Node 24, and on Node 22 from the first call
- * made in a handler's synchronous code or the request after the first traced call.
+ * A plain http tool calling another tool: every call counted and named; in its request's
+ * trace from the first call made in a handler's synchronous code, or else from the
+ * request after the first traced call.
  */
 for (const node of [22, 24] as const) {
   describe(`a tool that loads no instrumented package, on Node ${node}`, () => {
@@ -154,9 +148,9 @@ for (const node of [22, 24] as const) {
       for (const [i, { calls }] of requests.entries()) assert.equal(calls.length, 1, `request ${i + 1}: one call to the callee, child of its server span`);
     });
 
-    it(node >= 24 ? 'puts a first call made after an await in its request too' : 'counts a first call made after an await, outside its request (its trace is split), and later ones in theirs', async () => {
+    it('counts a first call made after an await, outside its request (its trace is split), and later ones in theirs', async () => {
       const requests = await serve(`plain-await-${node}`, ['/after-await/1', '/after-await/2']);
-      assert.equal(requests[0]!.calls.length, node >= 24 ? 1 : 0);
+      assert.equal(requests[0]!.calls.length, 0);
       assert.equal(requests[1]!.calls.length, 1);
     });
   });
