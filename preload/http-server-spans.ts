@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { ROOT_CONTEXT, SpanStatusCode, context, propagation, type Context } from '@opentelemetry/api';
 import { RPCType, type RPCMetadata } from '@opentelemetry/core';
+import { setHostAndPort } from './host-header.js';
 import { RequestContext } from './request-context.js';
 import { ServerSpan, type RequestFacts, type ServerSpanSettings } from './server-span.js';
 
@@ -17,19 +18,6 @@ import { ServerSpan, type RequestFacts, type ServerSpanSettings } from './server
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
 
 const SERVERS = [http.Server.prototype, https.Server.prototype] as unknown as Array<{ emit: Emit }>;
-
-/** The Host header's name and port (`name`, `name:port`, `[v6]`, `[v6]:port`) into `facts`; nothing when it is malformed. */
-function setHostAndPort(facts: RequestFacts, host: string | undefined): void {
-  if (host === undefined) return;
-  const colon = host.lastIndexOf(':');
-  const hasPort = colon !== -1 && colon > host.lastIndexOf(']');
-  const port = hasPort ? Number(host.slice(colon + 1)) : undefined;
-  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) return;
-  const name = hasPort ? host.slice(0, colon) : host;
-  if (name.includes(':') && !name.startsWith('[')) return;
-  facts.host = name;
-  facts.port = port;
-}
 
 /** Starts the request's span (ended when the response closes, which also follows 'finish'); returns the context the handler runs in. */
 function requestContext(settings: ServerSpanSettings, scheme: string, req: http.IncomingMessage, res: http.ServerResponse): Context {
