@@ -21,10 +21,9 @@ import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
  * (PropagateFromFirstSpan), i.e. the first outgoing HTTP call or fetch. From then on
  * every context follows async continuations as with OpenTelemetry's
  * AsyncLocalStorageContextManager. What is left to the second trigger: a first call
- * made in the request's synchronous code (http.get in the handler) has the right
- * parent, and its synchronous scope is carried on to that request's later calls; a
- * first call made after an `await` (fetch awaits before it starts its span) has no
- * parent. Every outgoing span is exported and named either way, so the service
+ * made in the request's synchronous code (http.get or fetch in the handler) has the
+ * right parent, and its synchronous scope is carried on to that request's later calls;
+ * a first call made after an `await` has no parent. Every outgoing span is exported and named either way, so the service
  * graph's counts are the same; only that one trace is split.
  */
 export class ContextOnDemandManager extends AbstractAsyncHooksContextManager {
