@@ -23,8 +23,9 @@ import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
  * AsyncLocalStorageContextManager. What is left to the second trigger: a first call
  * made in the request's synchronous code (http.get or fetch in the handler) has the
  * right parent, and its synchronous scope is carried on to that request's later calls;
- * a first call made after an `await` has no parent. Every outgoing span is exported and named either way, so the service
- * graph's counts are the same; only that one trace is split.
+ * a first call made after an `await` has no parent. Every outgoing span is exported
+ * and named either way, so the service graph's counts are the same; only that one
+ * trace is split.
  */
 export class ContextOnDemandManager extends AbstractAsyncHooksContextManager {
   private readonly storage = new AsyncLocalStorage<Context>();
