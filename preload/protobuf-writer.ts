@@ -13,8 +13,6 @@ export const FIXED32 = 5;
 const TWO_32 = 0x100000000;
 /** Below this many UTF-16 units a string's length fits the one-byte varint even if all were ASCII. */
 const SHORT_STRING = 128;
-/** Below this many bytes a copy is a JavaScript loop (see raw). */
-const SHORT_COPY = 64;
 /** Hex digit values by character code (0-9, a-f, A-F). */
 const HEX = new Uint8Array(128);
 for (let i = 0; i < 10; i++) HEX[48 + i] = i;
@@ -133,16 +131,11 @@ export class ProtobufWriter {
     for (let i = 0; i < length; i++) b[this.pos++] = (HEX[hex.charCodeAt(2 * i)]! << 4) | HEX[hex.charCodeAt(2 * i + 1)]!;
   }
 
-  /** `bytes` as they are (an already encoded field). Short ones (attribute keys) are copied in JavaScript: cheaper than the native copy's call. */
+  /** `bytes` as they are (an already encoded field). */
   raw(bytes: Uint8Array): void {
-    const n = bytes.length;
-    this.ensure(n);
-    if (n < SHORT_COPY) {
-      const b = this.buffer;
-      let p = this.pos;
-      for (let i = 0; i < n; i++) b[p++] = bytes[i]!;
-    } else this.buffer.set(bytes, this.pos);
-    this.pos += n;
+    this.ensure(bytes.length);
+    this.buffer.set(bytes, this.pos);
+    this.pos += bytes.length;
   }
 
   /**
