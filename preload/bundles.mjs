@@ -6,7 +6,9 @@
 //   lib/register.js  import-in-the-middle's hook registry, shared by the loader's generated
 //                    modules (they import it next to hook.mjs) and sdk.cjs (required, not bundled)
 //   package.json     {"type":"commonjs"}, so lib/register.js is CommonJS wherever the directory lands
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -27,6 +29,41 @@ const sharedRegistry = {
   },
 };
 
+/**
+ * The CommonJS builds of the instrumentations `require()` @opentelemetry/semantic-conventions
+ * whole: its index defines a few thousand constants (getters re-exported from several
+ * files), which cost the preload ~3-5 ms of every app's startup, for the few dozen names
+ * the instrumentations read. Those `require()`s get a module of just the exports whose
+ * names appear anywhere in the OpenTelemetry packages that use the package (any
+ * identifier, so `SemanticAttributes.X` keeps `SemanticAttributes`), with the package's
+ * own values.
+ * ESM imports (the preload's own code) keep the real package, which esbuild tree-shakes.
+ */
+const semanticConventionsByName = {
+  name: 'semantic-conventions-by-name',
+  setup(build) {
+    const requireHere = createRequire(`${root}package.json`);
+    const all = requireHere('@opentelemetry/semantic-conventions');
+    const named = new Set();
+    const scan = (dir) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) scan(file);
+        else if (entry.name.endsWith('.js')) {
+          const code = readFileSync(file, 'utf8');
+          if (code.includes('@opentelemetry/semantic-conventions')) for (const [name] of code.matchAll(/[A-Za-z_$][\w$]*/g)) if (Object.hasOwn(all, name)) named.add(name);
+        }
+      }
+    };
+    scan(`${root}node_modules/@opentelemetry`);
+    const source = `module.exports = ${JSON.stringify(Object.fromEntries([...named].sort().map((name) => [name, all[name]])))};`;
+    build.onResolve({ filter: /^@opentelemetry\/semantic-conventions$/ }, (args) =>
+      args.kind === 'require-call' ? { path: 'semantic-conventions', namespace: 'semantic-conventions-by-name' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'semantic-conventions-by-name' }, () => ({ contents: source, loader: 'js' }));
+  },
+};
+
 const common = { format: 'cjs', minify: true, define };
 
 export const preloadBundles = [
@@ -38,7 +75,7 @@ export const preloadBundles = [
     target: 'node18',
     // ESM builds of the OpenTelemetry packages let esbuild drop what the preload never uses.
     mainFields: ['module', 'main'],
-    plugins: [sharedRegistry],
+    plugins: [sharedRegistry, semanticConventionsByName],
   },
   {
     ...common,
