@@ -5,7 +5,7 @@ import type { Profile } from '../topology/index.js';
 import { exportedAttributes } from './exported-attributes.js';
 import { attributes, scopeHead, spanHead, spanTail } from './otlp-span-encoding.js';
 import { LEN, ProtobufWriter } from './protobuf-writer.js';
-import { serverSpanAttributes } from './server-span-encoding.js';
+import { serverSpanAttributes, serverSpanHead } from './server-span-encoding.js';
 import { ServerSpan } from './server-span.js';
 
 /**
@@ -99,11 +99,12 @@ export class EncodedSpanQueue implements SpanProcessor {
 
   /** The fields of one Span message: scrubbed and named (exported-attributes.ts), the preload's own server spans by their fast path. */
   private encode(w: ProtobufWriter, span: ReadableSpan): void {
-    spanHead(w, span);
     if (span instanceof ServerSpan) {
+      serverSpanHead(w, span);
       serverSpanAttributes(w, span, this.profile);
       spanTail(w, span, span.sampled);
     } else {
+      spanHead(w, span);
       const sampled = (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0;
       attributes(w, 9, exportedAttributes(span.kind, span.attributes, sampled, this.profile));
       spanTail(w, span, sampled);

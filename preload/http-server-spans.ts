@@ -65,17 +65,18 @@ export function traceIncomingRequests(settings: ServerSpanSettings): void {
     const original = proto.emit;
     // `arguments`, not rest parameters: every event of every server passes here, most of them not requests.
     proto.emit = function emit(this: unknown, event: string | symbol): boolean {
-      // eslint-disable-next-line prefer-rest-params
-      const args = arguments as unknown as [string, http.IncomingMessage, http.ServerResponse];
-      if (event !== 'request') return original.apply(this, args);
+      if (event !== 'request') return original.apply(this, arguments as unknown as Parameters<Emit>);
+      // 'request' always comes with exactly these two: passed on by name, not spread.
+      const req = arguments[1] as http.IncomingMessage;
+      const res = arguments[2] as http.ServerResponse;
       let active: Context | undefined;
       try {
-        active = requestContext(settings, scheme, args[1], args[2]);
+        active = requestContext(settings, scheme, req, res);
       } catch {
         // Our code failed before the app ran: the app runs untraced.
       }
       // Errors from the app's own handler propagate unchanged.
-      return active === undefined ? original.apply(this, args) : context.with(active, original, this, ...args);
+      return active === undefined ? original.call(this, event, req, res) : context.with(active, original, this, event, req, res);
     };
   }
 }

@@ -1,5 +1,5 @@
 import type { Attributes, AttributeValue, HrTime, SpanContext } from '@opentelemetry/api';
-import type { InstrumentationScope } from '@opentelemetry/core';
+import { millisToHrTime, type InstrumentationScope } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { FIXED32, FIXED64, LEN, ProtobufWriter, VARINT } from './protobuf-writer.js';
 
@@ -17,14 +17,32 @@ const TWO_32 = 0x100000000;
 const INT64_MIN = -(2 ** 63);
 const INT64_LIMIT = 2 ** 63;
 
-/** [seconds, nanoseconds] as fixed64 nanoseconds since the epoch, exactly (no float rounding). */
-function hrTime(w: ProtobufWriter, [seconds, nanos]: HrTime): void {
+/** Epoch seconds and nanoseconds as fixed64 nanoseconds since the epoch, exactly (no float rounding). */
+function epochNanos(w: ProtobufWriter, seconds: number, nanos: number): void {
   // seconds * 1e9 + nanos = high16 * 1e9 * 2^16 + (low16 * 1e9 + nanos), each part < 2^53.
   const upper = Math.floor(seconds / TWO_16) * 1e9;
   const lower = (seconds % TWO_16) * 1e9 + nanos;
   const low = (upper % TWO_16) * TWO_16 + (lower % TWO_32);
   const high = Math.floor(upper / TWO_16) + Math.floor(lower / TWO_32) + Math.floor(low / TWO_32);
   w.fixed64(low % TWO_32, high);
+}
+
+/** A fixed64 timestamp field from an HrTime. */
+export function hrTimeField(w: ProtobufWriter, field: number, [seconds, nanos]: HrTime): void {
+  w.tag(field, FIXED64);
+  epochNanos(w, seconds, nanos);
+}
+
+const [ORIGIN_SECONDS, ORIGIN_NANOS] = millisToHrTime(performance.timeOrigin);
+
+/**
+ * A fixed64 timestamp field from a performance.now() reading: the time core's
+ * `hrTime(now)` gives (the SDK's clock), with the same rounding, without its arrays.
+ */
+export function nowField(w: ProtobufWriter, field: number, now: number): void {
+  // Nanoseconds past 1e9 need no carry: epochNanos writes the sum.
+  w.tag(field, FIXED64);
+  epochNanos(w, ORIGIN_SECONDS + Math.trunc(now / 1000), ORIGIN_NANOS + Math.round((now % 1000) * 1e6));
 }
 
 function anyValue(w: ProtobufWriter, value: AttributeValue | null | undefined): void {
@@ -105,6 +123,13 @@ function flags(context: SpanContext, parentIsRemote: boolean | undefined): numbe
  * attributes, and events and links are left out.
  */
 export function spanHead(w: ProtobufWriter, s: ReadableSpan): void {
+  spanIdentity(w, s);
+  hrTimeField(w, 7, s.startTime);
+  hrTimeField(w, 8, s.endTime);
+}
+
+/** The fields of spanHead before the start and end times (7 and 8). */
+export function spanIdentity(w: ProtobufWriter, s: ReadableSpan): void {
   const context = s.spanContext();
   w.tag(1, LEN);
   w.hexBytes(context.traceId);
@@ -124,10 +149,6 @@ export function spanHead(w: ProtobufWriter, s: ReadableSpan): void {
   w.string(s.name);
   w.tag(6, VARINT);
   w.varint32(s.kind + 1);
-  w.tag(7, FIXED64);
-  hrTime(w, s.startTime);
-  w.tag(8, FIXED64);
-  hrTime(w, s.endTime);
 }
 
 /** The fields after the attributes; see spanHead. */
@@ -140,8 +161,7 @@ export function spanTail(w: ProtobufWriter, s: ReadableSpan, sampled: boolean): 
     for (const event of s.events) {
       w.tag(11, LEN);
       const at = w.start();
-      w.tag(1, FIXED64);
-      hrTime(w, event.time);
+      hrTimeField(w, 1, event.time);
       w.tag(2, LEN);
       w.string(event.name);
       if (event.attributes) attributes(w, 3, event.attributes);

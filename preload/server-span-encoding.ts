@@ -2,14 +2,14 @@ import { SpanKind } from '@opentelemetry/api';
 import { ATTR_SAMPLED } from '../topology/attributes.js';
 import type { Profile } from '../topology/index.js';
 import { exportedAttributes, keptWhenUnsampled, passesScrubbingUnchanged } from './exported-attributes.js';
-import { attributes, encodedKey, keyValue } from './otlp-span-encoding.js';
+import { attributes, encodedKey, hrTimeField, keyValue, nowField, spanIdentity } from './otlp-span-encoding.js';
 import type { ProtobufWriter } from './protobuf-writer.js';
 import { REQUEST_ATTRIBUTES, type ServerSpan } from './server-span.js';
 
 /**
- * The attributes (Span field 9) of the preload's own SERVER span, written from its
- * fields: what `attributes(w, 9, exportedAttributes(SERVER, span.attributes, ...))`
- * writes, byte for byte (tests/preload/otlp-encoding.test.ts), without building the
+ * The head and the attributes (Span field 9) of the preload's own SERVER span, written
+ * from its fields: what `spanHead` and `attributes(w, 9, exportedAttributes(SERVER,
+ * span.attributes, ...))` write, byte for byte (tests/preload/otlp-encoding.test.ts), without building the
  * attributes object, scanning it, and building its scrubbed copy for every request.
  */
 
@@ -20,6 +20,14 @@ for (const key of REQUEST_ATTRIBUTES) {
 const KEYS = REQUEST_ATTRIBUTES.map(encodedKey);
 const KEPT_UNSAMPLED = REQUEST_ATTRIBUTES.map(keptWhenUnsampled);
 const SAMPLED_KEY = encodedKey(ATTR_SAMPLED);
+
+/** What spanHead writes, the times from the span's performance.now() readings. */
+export function serverSpanHead(w: ProtobufWriter, span: ServerSpan): void {
+  spanIdentity(w, span);
+  nowField(w, 7, span.startedAt);
+  if (span.endedNow) nowField(w, 8, span.endedAt);
+  else hrTimeField(w, 8, span.endTime);
+}
 
 export function serverSpanAttributes(w: ProtobufWriter, span: ServerSpan, profile: Profile): void {
   const { values, sampled } = span;

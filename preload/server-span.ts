@@ -79,8 +79,15 @@ export class ServerSpan implements Span, ReadableSpan {
   // Shared empty lists until the app adds to them: most server spans never get any.
   links: Link[] = NONE;
   events: TimedEvent[] = NONE;
-  readonly startTime: HrTime = hrTime();
-  endTime: HrTime = [0, 0];
+  /**
+   * performance.now() at the start and at the end: the HrTimes the API speaks are made
+   * only when someone reads them; the export path writes these numbers
+   * (server-span-encoding.ts), saving three arrays per reading.
+   */
+  readonly startedAt: number = performance.now();
+  endedAt = 0;
+  /** An end time the app gave (`end(time)`), as an HrTime. */
+  private givenEndTime: HrTime | undefined = undefined;
   ended = false;
   status: SpanStatus = UNSET;
   droppedAttributesCount = 0;
@@ -137,8 +144,22 @@ export class ServerSpan implements Span, ReadableSpan {
     return all;
   }
 
+  get startTime(): HrTime {
+    return hrTime(this.startedAt);
+  }
+
+  get endTime(): HrTime {
+    return this.givenEndTime ?? (this.ended ? hrTime(this.endedAt) : [0, 0]);
+  }
+
+  /** Whether the end time is `endedAt` (not one the app gave). */
+  get endedNow(): boolean {
+    return this.givenEndTime === undefined;
+  }
+
   get duration(): HrTime {
-    const ns = (this.endTime[0] - this.startTime[0]) * 1e9 + this.endTime[1] - this.startTime[1];
+    const [start, end] = [this.startTime, this.endTime];
+    const ns = (end[0] - start[0]) * 1e9 + end[1] - start[1];
     return [Math.floor(ns / 1e9), ns % 1e9];
   }
 
@@ -232,7 +253,8 @@ export class ServerSpan implements Span, ReadableSpan {
 
   end(endTime?: TimeInput): void {
     if (this.ended) return;
-    this.endTime = endTime === undefined ? hrTime() : timeInputToHrTime(endTime);
+    if (endTime === undefined) this.endedAt = performance.now();
+    else this.givenEndTime = timeInputToHrTime(endTime);
     this.ended = true;
     this.settings.onEnd(this);
   }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Attributes } from '@opentelemetry/api';
-import { TraceState } from '@opentelemetry/core';
+import { TraceState, hrTime } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -16,7 +16,8 @@ import protobuf from 'protobufjs';
 import { profileByName } from '../../topology/index.js';
 import { EncodedSpanQueue, type QueueSettings } from '../../preload/encoded-span-queue.js';
 import { exportedSpan } from '../../preload/export-processor.js';
-import { resourceField } from '../../preload/otlp-span-encoding.js';
+import { hrTimeField, nowField, resourceField } from '../../preload/otlp-span-encoding.js';
+import { ProtobufWriter } from '../../preload/protobuf-writer.js';
 import { RecordEverySpanSampler, standardSampler } from '../../preload/sampler.js';
 import { ServerSpan, type RequestFacts } from '../../preload/server-span.js';
 import { PooledIdGenerator } from '../../preload/span-ids.js';
@@ -184,6 +185,22 @@ describe('OTLP protobuf encoder', () => {
     assert.deepEqual(bodies.map((b) => spansOf(decode(b)).map((s) => s.name)), [['s0', 's1'], ['s2', 's3'], ['s4', 's5']]);
   });
 
+  it('writes a performance.now() reading as the time the SDK clock (core hrTime) gives it', () => {
+    const written = (write: (w: ProtobufWriter) => void): string => {
+      const w = new ProtobufWriter(16);
+      write(w);
+      return w.bytes().toString('hex');
+    };
+    // Readings of a long-running process, and readings whose fraction of a second rounds up to the next one.
+    const now = fc.oneof(fc.double({ min: 0, max: 1e10, noNaN: true }), fc.integer({ min: 0, max: 1e7 }).map((s) => s * 1000 - 1e-7));
+    fc.assert(
+      fc.property(now, (n) => {
+        assert.equal(written((w) => nowField(w, 7, n)), written((w) => hrTimeField(w, 7, hrTime(n))));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('writes the server spans of the preload from their fields, byte for byte as the general path writes them', async () => {
     const facts = fc.record<RequestFacts>({
       method: fc.constantFrom('GET', 'POST', 'PROPFIND'),
@@ -196,15 +213,17 @@ describe('OTLP protobuf encoder', () => {
     // What the app or instrumentations may set: request attributes, personal ones the policy drops, URLs it scrubs.
     const key = fc.constantFrom('http.route', 'http.response.status_code', 'error.type', 'server.port', 'url.path', 'user_agent.original', 'client.address', 'url.query', 'http.target', 'http.url', 'http.request.header.cookie', 'app.cache', 'toolforge.sampled');
     const value = fc.oneof(fc.constantFrom('/notes/:id', 'https://x.org/?token=1&a=2', 'aborted'), fc.integer({ min: -5, max: 600 }), fc.boolean(), fc.array(fc.string(), { maxLength: 2 }));
+    // What the app may pass to end(): an HrTime, epoch milliseconds, a Date.
+    const endTime = fc.oneof(fc.tuple(fc.integer({ min: 1.7e9, max: 1.8e9 }), fc.integer({ min: 0, max: 999_999_999 })), fc.integer({ min: 1.7e12, max: 1.8e12 }), fc.date({ noInvalidDate: true }));
     const settled = { sampler: new RecordEverySpanSampler(standardSampler('parentbased_traceidratio', 0.5)), idGenerator: new PooledIdGenerator(), scope: { name: 'toolforge-tracing-http-server', version: '1' }, resource: resourceFromAttributes(RESOURCE), onEnd: () => undefined };
     await fc.assert(
-      fc.asyncProperty(facts, fc.array(fc.tuple(key, value), { maxLength: 6 }), fc.boolean(), async (f, set, failed) => {
+      fc.asyncProperty(facts, fc.array(fc.tuple(key, value), { maxLength: 6 }), fc.boolean(), fc.option(endTime, { nil: undefined }), async (f, set, failed, givenEnd) => {
         const span = new ServerSpan(f.method, f, ROOT_CONTEXT, settled);
         for (const [k, v] of set) span.setAttribute(k, v);
         if (failed) span.setStatus({ code: SpanStatusCode.ERROR });
-        span.end();
+        span.end(givenEnd);
         // The same span, as any other ReadableSpan: the general path (exportedAttributes of span.attributes).
-        const general: ReadableSpan = { ...span, spanContext: () => span.spanContext(), attributes: span.attributes, duration: span.duration, kind: span.kind };
+        const general: ReadableSpan = { ...span, spanContext: () => span.spanContext(), attributes: span.attributes, startTime: span.startTime, endTime: span.endTime, duration: span.duration, kind: span.kind };
         const [fast, slow] = await Promise.all(
           [span, general].map(async (s) => {
             let sent: Buffer = Buffer.alloc(0);
