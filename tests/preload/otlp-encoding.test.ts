@@ -185,6 +185,29 @@ describe('OTLP protobuf encoder', () => {
     assert.deepEqual(bodies.map((b) => spansOf(decode(b)).map((s) => s.name)), [['s0', 's1'], ['s2', 's3'], ['s4', 's5']]);
   });
 
+  it('sends spans that never fill a batch after the scheduled delay, and drops only the span that cannot be encoded', async () => {
+    const ended: ReadableSpan[] = [];
+    const provider = tracerProvider(ended);
+    for (let i = 0; i < 3; i++) provider.getTracer('t').startSpan(`s${i}`).end();
+    const broken: ReadableSpan = {
+      ...ended[1]!,
+      spanContext: () => ended[1]!.spanContext(),
+      get attributes(): Attributes {
+        throw new Error('unreadable');
+      },
+    };
+    const bodies: Buffer[] = [];
+    const q = queue({ scheduledDelayMillis: 50 }, async (body) => {
+      bodies.push(body);
+      return true;
+    });
+    for (const s of [ended[0]!, broken, ended[2]!]) q.onEnd(s);
+    assert.equal(bodies.length, 0);
+    const deadline = Date.now() + 5000;
+    while (bodies.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(bodies.map((b) => spansOf(decode(b)).map((s) => s.name)), [['s0', 's2']]);
+  });
+
   it('writes a performance.now() reading as the time the SDK clock (core hrTime) gives it', () => {
     const written = (write: (w: ProtobufWriter) => void): string => {
       const w = new ProtobufWriter(16);
