@@ -100,36 +100,58 @@ export class ServerSpan implements Span, ReadableSpan {
   readonly values: Array<AttributeValue | undefined>;
   /** Attributes other than REQUEST_ATTRIBUTES and `toolforge.sampled`: set by the app, rarely. */
   extra: Attributes | undefined = undefined;
-  /** The trace's sampled flag, as `toolforge.sampled` says it. */
-  readonly sampled: boolean;
-  private readonly context: SpanContext;
+  /**
+   * Ids and the sampling decision, made the first time anyone asks (an outgoing call,
+   * the app) or else when the span is exported: most requests never ask, and then this
+   * work runs in the export path's runs of spans, where it is cheaper than between two
+   * of the app's requests (encoded-span-queue.ts). Nothing can tell the difference: the
+   * standard samplers decide from the parent and the trace id alone.
+   */
+  private context: SpanContext | undefined = undefined;
+  private sampledFlag = false;
   private attributeCount: number;
 
   constructor(
     public name: string,
     facts: RequestFacts,
-    parent: Context,
+    private readonly parent: Context,
     private readonly settings: ServerSpanSettings,
   ) {
     this.values = [facts.method, facts.scheme, facts.path, facts.protocolVersion, facts.host, facts.port, undefined, undefined, undefined];
     const parentContext = trace.getSpanContext(parent);
-    const valid = parentContext !== undefined && trace.isSpanContextValid(parentContext);
-    this.parentSpanContext = valid ? parentContext : undefined;
-    const traceId = valid ? parentContext.traceId : settings.idGenerator.generateTraceId();
-    const result = settings.sampler.shouldSample(parent, traceId, name, SpanKind.SERVER, NO_ATTRIBUTES, []);
-    this.sampled = result.decision === SamplingDecision.RECORD_AND_SAMPLED;
+    this.parentSpanContext = parentContext !== undefined && trace.isSpanContextValid(parentContext) ? parentContext : undefined;
     let count = 1;
     for (const value of this.values) if (value !== undefined) count++;
     this.attributeCount = count;
-    // The sampler's marker attribute is what `sampled` says; anything else a sampler adds is kept.
-    if (result.attributes !== undefined && !isSampledMarker(result.attributes)) this.setAttributes(result.attributes);
-    const traceState = result.traceState ?? (valid ? parentContext.traceState : undefined);
-    const spanId = settings.idGenerator.generateSpanId();
-    const traceFlags = this.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE;
-    // Two literals, not a conditional spread: a spread costs microseconds on this path.
-    this.context = traceState === undefined ? { traceId, spanId, traceFlags } : { traceId, spanId, traceFlags, traceState };
     this.instrumentationScope = settings.scope;
     this.resource = settings.resource;
+  }
+
+  /** The trace's sampled flag, as `toolforge.sampled` says it. */
+  get sampled(): boolean {
+    if (this.context === undefined) this.decide();
+    return this.sampledFlag;
+  }
+
+  spanContext(): SpanContext {
+    return this.context ?? this.decide();
+  }
+
+  private decide(): SpanContext {
+    const { sampler, idGenerator } = this.settings;
+    const parent = this.parentSpanContext;
+    const traceId = parent !== undefined ? parent.traceId : idGenerator.generateTraceId();
+    const result = sampler.shouldSample(this.parent, traceId, this.name, SpanKind.SERVER, NO_ATTRIBUTES, []);
+    this.sampledFlag = result.decision === SamplingDecision.RECORD_AND_SAMPLED;
+    // The sampler's marker attribute is what `sampled` says; anything else a sampler adds is kept, even after the end.
+    if (result.attributes !== undefined && !isSampledMarker(result.attributes)) {
+      for (const key in result.attributes) this.store(key, result.attributes[key]);
+    }
+    const traceState = result.traceState ?? parent?.traceState;
+    const spanId = idGenerator.generateSpanId();
+    const traceFlags = this.sampledFlag ? TraceFlags.SAMPLED : TraceFlags.NONE;
+    // Two literals, not a conditional spread: a spread costs microseconds on this path.
+    return (this.context = traceState === undefined ? { traceId, spanId, traceFlags } : { traceId, spanId, traceFlags, traceState });
   }
 
   /** The span's attributes as one object (the JSON export path and the app read it; the protobuf path reads `values` and `extra`). */
@@ -163,27 +185,27 @@ export class ServerSpan implements Span, ReadableSpan {
     return [Math.floor(ns / 1e9), ns % 1e9];
   }
 
-  spanContext(): SpanContext {
-    return this.context;
-  }
-
   isRecording(): boolean {
     return !this.ended;
   }
 
   setAttribute(key: string, value?: AttributeValue): this {
-    if (this.ended || key === '' || value === undefined || !isAttributeValue(value)) return this;
+    if (!this.ended) this.store(key, value);
+    return this;
+  }
+
+  private store(key: string, value: AttributeValue | undefined): void {
+    if (key === '' || value === undefined || !isAttributeValue(value)) return;
     const i = REQUEST_ATTRIBUTE_INDEX.get(key);
     if (i !== undefined) {
-      if (this.values[i] === undefined && !this.countNew()) return this;
+      if (this.values[i] === undefined && !this.countNew()) return;
       this.values[i] = value;
-      return this;
+      return;
     }
     // The sampled flag is the sampler's decision, not an attribute the app can change.
-    if (key === ATTR_SAMPLED) return this;
-    if ((this.extra === undefined || !(key in this.extra)) && !this.countNew()) return this;
+    if (key === ATTR_SAMPLED) return;
+    if ((this.extra === undefined || !(key in this.extra)) && !this.countNew()) return;
     (this.extra ??= {})[key] = value;
-    return this;
   }
 
   /** Whether one more attribute fits the limit (then counted), or is dropped (then counted as dropped). */

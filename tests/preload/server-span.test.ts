@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ROOT_CONTEXT, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { SamplingDecision, type ReadableSpan, type Sampler } from '@opentelemetry/sdk-trace-base';
 import { RecordEverySpanSampler, standardSampler } from '../../preload/sampler.js';
 import { ServerSpan, type RequestFacts, type ServerSpanSettings } from '../../preload/server-span.js';
 import { PooledIdGenerator } from '../../preload/span-ids.js';
@@ -86,5 +86,24 @@ describe('ServerSpan', () => {
     assert.deepEqual(span.values, ['GET', 'https', '/x', '1.1', 'mytool.toolforge.org', 8443, '/notes/:id', 404, undefined]);
     assert.deepEqual(span.extra, { 'app.cache': 'miss' });
     assert.equal(span.attributes['toolforge.sampled'], false);
+  });
+
+  it('asks the sampler once, when its context is first needed, and keeps what a sampler adds even after the end', () => {
+    const calls: string[] = [];
+    const sampler: Sampler = {
+      shouldSample: (_context, traceId) => {
+        calls.push(traceId);
+        return { decision: SamplingDecision.RECORD_AND_SAMPLED, attributes: { 'sampler.rule': 'keep' } };
+      },
+      toString: () => 'counting',
+    };
+    const span = new ServerSpan('GET', GET, ROOT_CONTEXT, { ...settings([]), sampler });
+    span.end();
+    assert.equal(calls.length, 0);
+    const first = span.spanContext();
+    assert.equal(span.spanContext(), first);
+    assert.deepEqual(calls, [first.traceId]);
+    assert.equal(span.sampled, true);
+    assert.equal(span.attributes['sampler.rule'], 'keep');
   });
 });
