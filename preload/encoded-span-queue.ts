@@ -88,14 +88,15 @@ export class EncodedSpanQueue implements SpanProcessor {
 
   /** Encodes the ended spans into the current batch, sending each batch that fills up. */
   private encodeEnded(): void {
-    for (const span of this.ended) {
-      this.append(span);
+    const ended = this.ended;
+    for (let i = 0; i < ended.length; i++) {
+      this.append(ended[i]!);
       if (this.current !== undefined && this.current.spans >= this.settings.maxExportBatchSize) {
         this.seal();
         this.pump();
       }
     }
-    this.ended.length = 0;
+    ended.length = 0;
   }
 
   /** One span into the current batch, or nothing at all if it cannot be described. */

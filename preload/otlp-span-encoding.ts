@@ -158,7 +158,9 @@ export function spanTail(w: ProtobufWriter, s: ReadableSpan, sampled: boolean): 
     w.varint32(s.droppedAttributesCount);
   }
   if (sampled) {
-    for (const event of s.events) {
+    // Indexed loops: most spans share one frozen empty list, which for-of would walk with the generic iterator.
+    for (let i = 0; i < s.events.length; i++) {
+      const event = s.events[i]!;
       w.tag(11, LEN);
       const at = w.start();
       hrTimeField(w, 1, event.time);
@@ -175,7 +177,8 @@ export function spanTail(w: ProtobufWriter, s: ReadableSpan, sampled: boolean): 
       w.tag(12, VARINT);
       w.varint32(s.droppedEventsCount);
     }
-    for (const link of s.links) {
+    for (let i = 0; i < s.links.length; i++) {
+      const link = s.links[i]!;
       w.tag(13, LEN);
       const at = w.start();
       w.tag(1, LEN);
