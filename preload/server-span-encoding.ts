@@ -9,8 +9,9 @@ import { REQUEST_ATTRIBUTES, type ServerSpan } from './server-span.js';
 /**
  * The head and the attributes (Span field 9) of the preload's own SERVER span, written
  * from its fields: what `spanHead` and `attributes(w, 9, exportedAttributes(SERVER,
- * span.attributes, ...))` write, byte for byte (tests/preload/otlp-encoding.test.ts), without building the
- * attributes object, scanning it, and building its scrubbed copy for every request.
+ * span.attributes, ...))` write, byte for byte (tests/preload/otlp-encoding.test.ts),
+ * without building the attributes object, scanning it, and building its scrubbed copy
+ * for every request, nor an HrTime array for each time.
  */
 
 // The request attributes are exported as they are: checked once, here, against the policy itself.
