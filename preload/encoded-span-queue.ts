@@ -80,10 +80,15 @@ export class EncodedSpanQueue implements SpanProcessor {
     else
       this.timer ??= setTimeout(() => {
         this.timer = undefined;
-        this.encodeEnded();
-        this.seal();
-        this.pump();
+        this.sendAll();
       }, this.settings.scheduledDelayMillis).unref();
+  }
+
+  /** Encodes what has ended and sends it, with whatever is queued. */
+  private sendAll(): void {
+    this.encodeEnded();
+    this.seal();
+    this.pump();
   }
 
   /** Encodes the ended spans into the current batch, sending each batch that fills up. */
@@ -210,9 +215,7 @@ export class EncodedSpanQueue implements SpanProcessor {
   flushAtExit(): void {
     if (this.lastExportFailed || this.queued + this.ended.length === 0) return;
     this.exitDeadline = Date.now() + this.settings.exitFlushMillis;
-    this.encodeEnded();
-    this.seal();
-    this.pump();
+    this.sendAll();
   }
 
   forceFlush(): Promise<void> {
