@@ -32,6 +32,12 @@ export interface DependencyEdge {
 export interface DependencyNode {
   name: string;
   kind: NodeKind;
+  /**
+   * Requests this node served to end users over the window: the service graph's
+   * `client="user"` edges, which are not dependencies and so are not in `edges`.
+   * Absent when the data has none for this node.
+   */
+  endUserRequests?: number;
 }
 
 /** The evidence window the data covers, as ISO-8601 instants. */
