@@ -3,7 +3,7 @@
  * client -> server pair, keyed so an edge can be found from its two ends. Every analysis
  * and the HTML map work on this graph, so they agree on what is connected to what.
  */
-import Graph from 'graphology';
+import { DirectedGraph } from 'graphology';
 import type { DependencyData, DependencyEdge, NodeKind } from './model.js';
 
 export interface NodeAttributes {
@@ -13,7 +13,7 @@ export interface NodeAttributes {
 
 export type EdgeAttributes = DependencyEdge;
 
-export type DependencyGraph = Graph<NodeAttributes, EdgeAttributes>;
+export type DependencyGraph = DirectedGraph<NodeAttributes, EdgeAttributes>;
 
 /** The key of the edge from `client` to `server` (node names never contain a newline). */
 export function edgeKey(client: string, server: string): string {
@@ -25,7 +25,7 @@ export function edgeKey(client: string, server: string): string {
  * a graph never refers to a node it does not hold.
  */
 export function buildGraph(data: DependencyData): DependencyGraph {
-  const graph: DependencyGraph = new Graph({ type: 'directed', multi: false, allowSelfLoops: true });
+  const graph: DependencyGraph = new DirectedGraph({ allowSelfLoops: true });
   for (const node of data.nodes) {
     graph.mergeNode(node.name, { kind: node.kind, endUserRequests: node.endUserRequests ?? 0 });
   }
