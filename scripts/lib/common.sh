@@ -97,3 +97,77 @@ ensure_otelcol() {
   ) 9>"$dir.lock" || exit 1
   ln -sfn "$dir/build/otelcol-toolforge" "$tools_bin/otelcol-toolforge"
 }
+
+# Runs "$@" (a build, at low priority: the machine is shared) with its output in $log, and
+# says how long it took.
+timed_build() {
+  local what="$1" log="$2"
+  shift 2
+  local start=$SECONDS
+  nice -n 10 "$@" >>"$log" 2>&1 || die "building $what failed; last lines of $log: $(tail -n 20 "$log")"
+  say "$what built in $((SECONDS - start)) s"
+}
+
+# etcd for the tests' Kubernetes control plane: a two-line main calling etcdmain.Main, in a
+# wrapper module generated into the cache, built once from the Go module proxy, linked as
+# $tools_bin/etcd. An etcd found on PATH elsewhere is used as it is.
+etcd_version="v3.7.3"
+ensure_etcd() {
+  local found
+  found="$(command -v etcd || true)"
+  if [ -n "$found" ] && [ "$found" != "$tools_bin/etcd" ]; then return 0; fi
+  local dir="$cache_dir/etcd-$etcd_version"
+  mkdir -p "$dir/src" "$tools_bin"
+  (
+    flock 9
+    [ -x "$dir/bin/etcd" ] && exit 0
+    require_go etcd
+    say "building etcd $etcd_version from the Go module proxy into $dir (once; a few minutes; log: $dir/build.log)"
+    printf 'module toolforge-tracing/etcd\n\ngo 1.26.0\n\nrequire go.etcd.io/etcd/server/v3 %s\n' "$etcd_version" >"$dir/src/go.mod"
+    printf 'package main\n\nimport (\n\t"os"\n\n\t"go.etcd.io/etcd/server/v3/etcdmain"\n)\n\nfunc main() { etcdmain.Main(os.Args) }\n' >"$dir/src/main.go"
+    : >"$dir/build.log"
+    cd "$dir/src"
+    timed_build "etcd $etcd_version" "$dir/build.log" env GOFLAGS=-mod=mod sh -c 'go mod tidy && go build -o "$0" .' "$dir/bin/etcd"
+  ) 9>"$dir.lock" || exit 1
+  ln -sfn "$dir/bin/etcd" "$tools_bin/etcd"
+}
+
+# kube-apiserver and kube-controller-manager from k8s.io/kubernetes. That module points its
+# k8s.io/* staging modules at ./staging/..., which only works inside its own repository, so a
+# wrapper module generated into the cache replaces each of them (the `=> ./staging/` lines of
+# kubernetes' go.mod) by its published v0.<minor>.<patch>. Built once, linked into
+# $tools_bin; one found on PATH elsewhere is used as it is.
+kube_version="v1.37.2"
+ensure_kube_binaries() {
+  local dir="$cache_dir/kubernetes-$kube_version"
+  local staging_version="v0.${kube_version#v1.}"
+  local bin
+  mkdir -p "$dir/src" "$tools_bin"
+  for bin in kube-apiserver kube-controller-manager; do
+    local found
+    found="$(command -v "$bin" || true)"
+    if [ -n "$found" ] && [ "$found" != "$tools_bin/$bin" ]; then continue; fi
+    (
+      flock 9
+      [ -x "$dir/bin/$bin" ] && exit 0
+      require_go "$bin"
+      local log="$dir/build-$bin.log"
+      say "building $bin $kube_version from the Go module proxy into $dir (once; 5-15 min on 2 cores; log: $log)"
+      : >"$log"
+      if [ ! -f "$dir/src/go.mod" ]; then
+        local upstream
+        upstream="$(go list -m -f '{{.GoMod}}' "k8s.io/kubernetes@$kube_version" 2>>"$log")" || die "cannot read the go.mod of k8s.io/kubernetes@$kube_version; see $log"
+        {
+          printf 'module toolforge-tracing/kubernetes\n\ngo 1.26.0\n\nrequire k8s.io/kubernetes %s\n\n' "$kube_version"
+          sed -nE "s#^[[:space:]]*(k8s\.io/[^[:space:]]+)[[:space:]]+=>[[:space:]]+\./staging/.*#replace \1 => \1 $staging_version#p" "$upstream"
+        } >"$dir/src/go.mod.new"
+        grep -q '^replace ' "$dir/src/go.mod.new" || die "no staging modules found in $upstream"
+        mv "$dir/src/go.mod.new" "$dir/src/go.mod"
+      fi
+      cd "$dir/src"
+      local ldflags="-X k8s.io/component-base/version.gitVersion=$kube_version -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(echo "$kube_version" | cut -d. -f2)"
+      timed_build "$bin $kube_version" "$log" env GOFLAGS=-mod=mod go build -ldflags "$ldflags" -o "$dir/bin/$bin" "k8s.io/kubernetes/cmd/$bin"
+    ) 9>"$dir.lock" || exit 1
+    ln -sfn "$dir/bin/$bin" "$tools_bin/$bin"
+  done
+}
