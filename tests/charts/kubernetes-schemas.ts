@@ -14,6 +14,7 @@ import * as apps from 'kubernetes-models/apps/v1';
 import * as networking from 'kubernetes-models/networking.k8s.io/v1';
 import * as policy from 'kubernetes-models/policy/v1';
 import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import * as scheduling from 'kubernetes-models/scheduling.k8s.io/v1';
 import * as core from 'kubernetes-models/v1';
 import type { K8sObject } from './helm.js';
 
@@ -27,7 +28,7 @@ const isModel = (x: unknown): x is ModelClass =>
   typeof x === 'function' && typeof (x as Partial<ModelClass>).apiVersion === 'string' && typeof (x as Partial<ModelClass>).kind === 'string';
 
 const models = new Map<string, ModelClass>();
-for (const group of [core, apps, policy, rbac, admissionregistration, networking, certManager]) {
+for (const group of [core, apps, policy, rbac, scheduling, admissionregistration, networking, certManager]) {
   for (const exported of Object.values(group)) {
     if (isModel(exported)) models.set(`${exported.apiVersion} ${exported.kind}`, exported);
   }
@@ -64,7 +65,7 @@ function unknownFieldsAt(value: unknown, type: string, path: string): string[] {
   });
 }
 
-const builtInApiVersions = new Set(['v1', 'apps/v1', 'policy/v1', 'rbac.authorization.k8s.io/v1', 'admissionregistration.k8s.io/v1', 'networking.k8s.io/v1']);
+const builtInApiVersions = new Set(['v1', 'apps/v1', 'policy/v1', 'rbac.authorization.k8s.io/v1', 'admissionregistration.k8s.io/v1', 'networking.k8s.io/v1', 'scheduling.k8s.io/v1']);
 
 /** The client-node model of a built-in kind (V1Deployment, ...); undefined for CRDs. */
 export const builtInModelName = (object: K8sObject): string | undefined =>

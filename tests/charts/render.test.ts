@@ -39,9 +39,9 @@ for (const env of environments) {
       assert.deepEqual(builtIn.flatMap((o) => unknownFields(o).map((f) => `${name(o)}: ${f}`)), []);
     });
 
-    test('every object has a name, and namespaced ones are in the release namespace (Grafana provisioning aside)', async () => {
-      const clusterScoped = new Set(['ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration']);
-      for (const o of await render(env)) {
+    test('every object has a name, and namespaced ones are in the release namespace (Grafana provisioning aside; with the agent on, too)', async () => {
+      const clusterScoped = new Set(['ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration', 'PriorityClass']);
+      for (const o of [...(await render(env)), ...(await render(env, ['--set', 'agent.enabled=true']))]) {
         assert.match(o.metadata.name, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, `${name(o)}: bad name`);
         assert.ok(o.metadata.name.length <= 63, `${name(o)}: name longer than 63`);
         if (clusterScoped.has(o.kind)) assert.equal(o.metadata.namespace, undefined, `${name(o)} is cluster-scoped`);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { environments, find, helm, render, templateArgs, type K8sObject } from './helm.js';
-import { imageViolation, podSpecOf, violations } from './toolforge-rules.js';
+import { exemptions, imageViolation, podSpecOf, violations } from './toolforge-rules.js';
 
 const workloads = (objects: K8sObject[]) => objects.filter((o) => podSpecOf(o) !== undefined);
 
@@ -26,7 +26,13 @@ for (const env of environments) {
       const pod = podSpecOf(agent)!;
       assert.equal(pod.hostPID, true);
       assert.notEqual(pod.hostNetwork, true, 'the agent must not share the node network: the collector identifies it by pod IP');
-      assert.ok((pod.volumes ?? []).some((v) => v.hostPath !== undefined));
+      assert.deepEqual(
+        (pod.volumes ?? []).filter((v) => v.hostPath !== undefined).map((v) => v.hostPath!.path),
+        ['/var/lib/sss/pipes'],
+        'its only host mount is the node sssd socket directory',
+      );
+      assert.deepEqual(pod.containers!.map((c) => c.name), ['agent']);
+      assert.equal(pod.initContainers, undefined);
       for (const other of workloads(objects).filter((o) => o !== agent)) {
         const spec = podSpecOf(other)!;
         assert.ok(!(spec.volumes ?? []).some((v) => v.hostPath !== undefined), `${other.metadata.name} has a hostPath volume`);
@@ -53,6 +59,56 @@ for (const env of environments) {
     });
   });
 }
+
+describe("the agent's exemption is narrow", () => {
+  const agentVariant = async (change: (d: K8sObject & { spec: any }) => void) => {
+    const agent = structuredClone(find(await render('tools', ['--set', 'agent.enabled=true']), 'DaemonSet', '-agent')) as K8sObject & { spec: any };
+    change(agent);
+    return violations(agent);
+  };
+
+  test('it names the workload kind, the one container and the one host path', () => {
+    assert.deepEqual(Object.keys(exemptions).sort(), ['agent', 'node-collector']);
+    assert.equal(exemptions.agent!.workloadKind, 'DaemonSet');
+    assert.deepEqual([...exemptions.agent!.containers], ['agent']);
+    assert.deepEqual([...exemptions.agent!.hostPaths], ['/var/lib/sss/pipes']);
+    assert.ok(!exemptions.agent!.access.has('hostNetwork') && !exemptions.agent!.access.has('hostIPC') && !exemptions.agent!.access.has('hostPort'));
+  });
+
+  test('a second privileged container in the agent pod is refused', async () => {
+    const found = await agentVariant((d) => {
+      const c = structuredClone(d.spec.template.spec.containers[0]);
+      d.spec.template.spec.containers.push({ ...c, name: 'sidecar' });
+    });
+    for (const rule of ['privileged', 'root', 'seccomp', 'capabilities']) {
+      assert.ok(found.some((v) => v.includes('container sidecar') && v.includes(`(${rule} is not allowed`)), `${rule}:\n${found.join('\n')}`);
+    }
+    assert.ok(!found.some((v) => v.includes('container agent ')), found.join('\n'));
+  });
+
+  test('the same privileged container as an init container is refused', async () => {
+    const found = await agentVariant((d) => (d.spec.template.spec.initContainers = [structuredClone(d.spec.template.spec.containers[0])]));
+    assert.ok(found.some((v) => v.includes('container agent is privileged')), found.join('\n'));
+  });
+
+  test('another host path, a writable host mount, the node network: each refused', async () => {
+    const found = await agentVariant((d) => {
+      d.spec.template.spec.volumes.push({ name: 'root', hostPath: { path: '/' } });
+      d.spec.template.spec.containers[0].volumeMounts.push({ name: 'root', mountPath: '/host' });
+      d.spec.template.spec.hostNetwork = true;
+    });
+    assert.ok(found.some((v) => v.includes('hostPath volume root names /, not one of /var/lib/sss/pipes')), found.join('\n'));
+    assert.ok(found.some((v) => v.includes('mounts hostPath volume root writable')), found.join('\n'));
+    assert.ok(found.some((v) => v.includes('(hostNetwork is not allowed for component "agent")')), found.join('\n'));
+  });
+
+  test('the agent pod as a Deployment gets no exemption at all', async () => {
+    const found = await agentVariant((d) => (d.kind = 'Deployment'));
+    for (const rule of ['privileged', 'hostPID', 'hostPath', 'root']) {
+      assert.ok(found.some((v) => v.includes(`(${rule} is not allowed`)), `${rule}:\n${found.join('\n')}`);
+    }
+  });
+});
 
 describe('the rule checker is not vacuous', () => {
   const mutated = async (change: (o: K8sObject & { spec: any }) => void, component = 'webhook') => {

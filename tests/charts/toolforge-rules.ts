@@ -3,7 +3,8 @@
  * (DESIGN.md, non-negotiable 2 and 5) as pure checks over rendered objects: images only
  * from Toolforge's registries; no host access, root, privilege or capability anywhere,
  * except what the node agents need (the node collector's hostPort, the eBPF agent's
- * privileged hostPID pod with read-only host mounts).
+ * privileged hostPID container with its one read-only host mount), each named in
+ * `exemptions` down to the workload kind, container and host path.
  */
 import type { K8sObject } from './helm.js';
 
@@ -12,13 +13,32 @@ export const toolforgeRegistries = ['docker-registry.svc.toolforge.org', 'docker
 
 export type HostAccess = 'privileged' | 'root' | 'hostPath' | 'hostPID' | 'hostIPC' | 'hostNetwork' | 'hostPort' | 'capabilities' | 'privilegeEscalation' | 'seccomp';
 
-/** What each component may do beyond the rules; everything else gets nothing. */
-export const allowedHostAccess: Record<string, ReadonlySet<HostAccess>> = {
+/**
+ * What a component may do beyond the rules, and exactly where: in which kind of workload,
+ * for which containers (privilege, root, capabilities, seccomp, host ports are container
+ * settings), with which host paths. Everything else gets nothing.
+ */
+export interface Exemption {
+  workloadKind: string;
+  access: ReadonlySet<HostAccess>;
+  containers: ReadonlySet<string>;
+  /** The host paths its hostPath volumes may name (always mounted read-only). */
+  hostPaths: ReadonlySet<string>;
+}
+
+export const exemptions: Record<string, Exemption> = {
   // Tools reach it at status.hostIP:4318; hostNetwork is the documented alternative.
-  'node-collector': new Set<HostAccess>(['hostPort', 'hostNetwork']),
-  // bpftrace: kernel probes (privileged, which also means no seccomp filter and all
-  // capabilities), every process of the node (hostPID), tracefs/cgroup/modules (hostPath).
-  agent: new Set<HostAccess>(['privileged', 'root', 'hostPath', 'hostPID', 'capabilities', 'privilegeEscalation', 'seccomp']),
+  'node-collector': { workloadKind: 'DaemonSet', access: new Set<HostAccess>(['hostPort', 'hostNetwork']), containers: new Set(['collector']), hostPaths: new Set() },
+  // bpftrace: kernel probes (privileged, which also means no seccomp filter, all
+  // capabilities and privilege escalation), every process of the node (hostPID), and the
+  // node's sssd sockets so a uid resolves to its LDAP tool account. Not hostNetwork: the
+  // node collector identifies it by pod IP.
+  agent: {
+    workloadKind: 'DaemonSet',
+    access: new Set<HostAccess>(['privileged', 'root', 'hostPath', 'hostPID', 'capabilities', 'privilegeEscalation', 'seccomp']),
+    containers: new Set(['agent']),
+    hostPaths: new Set(['/var/lib/sss/pipes']),
+  },
 };
 
 interface Container {
@@ -45,7 +65,7 @@ interface PodSpec {
   securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; seccompProfile?: { type?: string } };
   containers?: Container[];
   initContainers?: Container[];
-  volumes?: Array<{ name: string; hostPath?: unknown }>;
+  volumes?: Array<{ name: string; hostPath?: { path?: string } }>;
 }
 
 /** The pod template of a workload object; undefined for objects that run nothing. */
@@ -82,21 +102,30 @@ export function violations(object: K8sObject): string[] {
   const pod = podSpecOf(object);
   if (pod === undefined) return [];
   const component = object.metadata.labels?.['app.kubernetes.io/component'] ?? '';
-  const allowed = allowedHostAccess[component] ?? new Set<HostAccess>();
+  const exemption = exemptions[component]?.workloadKind === object.kind ? exemptions[component] : undefined;
   const out: string[] = [];
   const where = `${object.kind}/${object.metadata.name}`;
-  const deny = (access: HostAccess, message: string) => {
-    if (!allowed.has(access)) out.push(`${where}: ${message} (${access} is not allowed for component "${component}")`);
+  const denyIn = (allowed: boolean, access: HostAccess, message: string) => {
+    if (!(allowed && exemption!.access.has(access))) out.push(`${where}: ${message} (${access} is not allowed for component "${component}")`);
   };
+  const deny = (access: HostAccess, message: string) => denyIn(exemption !== undefined, access, message);
 
   if (pod.hostPID) deny('hostPID', 'hostPID');
   if (pod.hostIPC) deny('hostIPC', 'hostIPC');
   if (pod.hostNetwork) deny('hostNetwork', 'hostNetwork');
   const hostPathVolumes = new Set((pod.volumes ?? []).filter((v) => v.hostPath !== undefined).map((v) => v.name));
-  for (const name of hostPathVolumes) deny('hostPath', `hostPath volume ${name}`);
+  for (const v of pod.volumes ?? []) {
+    if (v.hostPath === undefined) continue;
+    deny('hostPath', `hostPath volume ${v.name}`);
+    if (exemption?.access.has('hostPath') && !exemption.hostPaths.has(v.hostPath.path ?? '')) {
+      out.push(`${where}: hostPath volume ${v.name} names ${v.hostPath.path}, not one of ${[...exemption.hostPaths].join(', ')}`);
+    }
+  }
 
   for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) {
     const at = `container ${c.name}`;
+    const exempt = exemption?.containers.has(c.name) === true && (pod.containers ?? []).includes(c);
+    const deny = (access: HostAccess, message: string) => denyIn(exempt, access, message);
     const image = imageViolation(c.image, `${where} ${at}`);
     if (image !== undefined) out.push(image);
     const sc = c.securityContext ?? {};

@@ -35,6 +35,12 @@ const badValues: Array<[string, RegExp]> = [
   ['prometheus.remoteWriteUrl=prometheus:9090', /at '\/prometheus\/remoteWriteUrl': '[^']+' does not match pattern/],
   ['certManager.duration=90days', /at '\/certManager\/duration': '[^']+' does not match pattern/],
   ['networkPolicy.apiServerPorts=null', /at '\/networkPolicy': missing property 'apiServerPorts'/],
+  ['agent.metricsPort=80', /at '\/agent\/metricsPort': minimum: got 80, want 1,024/],
+  ['agent.intervalSeconds=soon', /at '\/agent\/intervalSeconds': got string, want integer/],
+  ['agent.nfsPrefixes={data/project}', /at '\/agent\/nfsPrefixes\/0': '[^']+' does not match pattern/],
+  ['agent.uidMap.tools-tf-test=50001', /at '\/agent\/uidMap': additional properties 'tools-tf-test' not allowed/],
+  ['agent.priorityClass.value=-1', /at '\/agent\/priorityClass\/value': minimum: got -1, want 0/],
+  ['agent.nss.sssd=/run/sss', /at '\/agent\/nss': additional properties 'sssd' not allowed/],
 ];
 
 describe('a wrong value fails helm template, naming the field', () => {
