@@ -7,14 +7,12 @@ import { PROFILE_ENV, PROPAGATOR_NAMES, SAMPLER_NAMES, type SamplerName } from '
 import { PROFILE_NAMES } from '../topology/profiles.js';
 
 export type { SamplerName };
-export type Protocol = 'http/protobuf' | 'http/json';
 
 export interface PreloadConfig {
   serviceName: string;
   resourceAttributes: Record<string, string>;
   /** Full URL of the traces endpoint (…/v1/traces). */
   tracesUrl: string;
-  protocol: Protocol;
   exportTimeoutMillis: number;
   sampler: SamplerName;
   samplerRatio: number;
@@ -34,6 +32,24 @@ type Env = Record<string, string | undefined>;
 
 const PROPAGATORS: readonly string[] = PROPAGATOR_NAMES;
 const DEFAULT_ENDPOINT = 'http://localhost:4318';
+/**
+ * Standard variables the preload does not implement. A tool that sets one expects an
+ * effect it will not get, so each is named in the warning; never with its value, since
+ * headers and keys are credentials.
+ */
+export const UNSUPPORTED_ENV = [
+  'OTEL_EXPORTER_OTLP_HEADERS',
+  'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
+  'OTEL_EXPORTER_OTLP_COMPRESSION',
+  'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION',
+  'OTEL_EXPORTER_OTLP_CERTIFICATE',
+  'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE',
+  'OTEL_EXPORTER_OTLP_CLIENT_KEY',
+  'OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY',
+  'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE',
+  'OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE',
+  'OTEL_BSP_EXPORT_TIMEOUT',
+] as const;
 
 /** `undefined` for unset or blank, so an empty variable means "default" as the spec says. */
 function value(env: Env, name: string): string | undefined {
@@ -117,11 +133,20 @@ export function parseResourceAttributes(raw: string | undefined, warnings: strin
   return attributes;
 }
 
-function protocol(env: Env, warnings: string[]): Protocol {
-  const name = value(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') !== undefined
-    ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
-    : 'OTEL_EXPORTER_OTLP_PROTOCOL';
-  return oneOf<Protocol>(env, name, ['http/protobuf', 'http/json'], 'http/protobuf', warnings);
+/** The signal-specific variable wins over the generic one (OTLP exporter spec). */
+function tracesVariable(env: Env, generic: string): string {
+  const specific = generic.replace('OTEL_EXPORTER_OTLP_', 'OTEL_EXPORTER_OTLP_TRACES_');
+  return value(env, specific) !== undefined ? specific : generic;
+}
+
+/** OTLP/HTTP protobuf only: what the webhook sets and the node collector takes; anything else is named and not used. */
+function checkProtocol(env: Env, warnings: string[]): void {
+  oneOf(env, tracesVariable(env, 'OTEL_EXPORTER_OTLP_PROTOCOL'), ['http/protobuf'], 'http/protobuf', warnings);
+  oneOf(env, 'OTEL_TRACES_EXPORTER', ['otlp'], 'otlp', warnings);
+}
+
+function checkUnsupported(env: Env, warnings: string[]): void {
+  for (const name of UNSUPPORTED_ENV) if (value(env, name) !== undefined) warnings.push(`${name} is not supported (ignored)`);
 }
 
 function propagators(env: Env, warnings: string[]): string[] {
@@ -147,8 +172,7 @@ export function readConfig(env: Env): ConfigResult {
     serviceName: value(env, 'OTEL_SERVICE_NAME') ?? resourceAttributes['service.name'] ?? 'unknown_service:node',
     resourceAttributes,
     tracesUrl: tracesUrl(env, warnings),
-    protocol: protocol(env, warnings),
-    exportTimeoutMillis: integer(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 10000, 1, 600000, warnings),
+    exportTimeoutMillis: integer(env, tracesVariable(env, 'OTEL_EXPORTER_OTLP_TIMEOUT'), 10000, 1, 600000, warnings),
     sampler,
     samplerRatio: ratio(env, sampler, warnings),
     propagators: propagators(env, warnings),
@@ -157,5 +181,7 @@ export function readConfig(env: Env): ConfigResult {
     maxExportBatchSize: Math.min(integer(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 256, 1, 65536, warnings), maxQueueSize),
     scheduledDelayMillis: integer(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000, 0, 600000, warnings),
   };
+  checkProtocol(env, warnings);
+  checkUnsupported(env, warnings);
   return { config, warnings };
 }

@@ -2,17 +2,14 @@ import path from 'node:path';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import type { Attributes, TextMapPropagator } from '@opentelemetry/api';
+import type { TextMapPropagator } from '@opentelemetry/api';
 import { profileByName, type Profile } from '../topology/index.js';
 import { readConfig, type PreloadConfig } from './env-config.js';
 import { entryIsEsm, packageType } from './entry-format.js';
 import { ContextOnDemandManager, PropagateFromFirstSpan } from './context-on-demand.js';
 import { registerEsmHooks } from './esm-hooks.js';
-import { ExitAwareExporter } from './exit-flush.js';
 import { EncodedSpanQueue } from './encoded-span-queue.js';
-import { ExportProcessor } from './export-processor.js';
 import { traceIncomingRequests } from './http-server-spans.js';
 import { eagerInstrumentations, esmHookedSpecifiers, lazyInstrumentations } from './instrumentations.js';
 import { enableOnFirstLoad } from './lazy-enable.js';
@@ -25,58 +22,6 @@ declare const __TOOLFORGE_TRACING_VERSION__: string;
 
 /** A finishing job waits at most this long for its last spans to be sent. */
 const EXIT_FLUSH_TIMEOUT_MILLIS = 1000;
-
-interface ExportPath {
-  processor: SpanProcessor;
-  /** Sends what is pending when the app's event loop is empty (`beforeExit`), within EXIT_FLUSH_TIMEOUT_MILLIS. */
-  flushAtExit: () => void;
-}
-
-/** http/protobuf (the default, what the webhook sets): spans encoded as they end, see encoded-span-queue.ts. */
-function encodedExport(config: PreloadConfig, resourceAttributes: Attributes, profile: Profile): ExportPath {
-  const poster = new OtlpHttpPoster(config.tracesUrl);
-  const queue = new EncodedSpanQueue(
-    {
-      maxQueueSize: config.maxQueueSize,
-      maxExportBatchSize: config.maxExportBatchSize,
-      scheduledDelayMillis: config.scheduledDelayMillis,
-      exportTimeoutMillis: config.exportTimeoutMillis,
-      exitFlushMillis: EXIT_FLUSH_TIMEOUT_MILLIS,
-    },
-    profile,
-    resourceField(resourceAttributes),
-    (body, timeoutMillis) => poster.post(body, timeoutMillis),
-  );
-  return { processor: queue, flushAtExit: () => queue.flushAtExit() };
-}
-
-/** http/json: the SDK's batch processor and OTLP/JSON exporter, behind the same scrubbing and naming. */
-function jsonExport(config: PreloadConfig, profile: Profile): ExportPath {
-  const exporter = (timeoutMillis: number): SpanExporter => {
-    // Required here, not imported, so a protobuf-exporting app never evaluates it.
-    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
-    // One request in flight at most: with the batch processor's bounded queue this caps
-    // what a down or slow collector can make the app hold at queue + one batch.
-    return new OTLPTraceExporter({ url: config.tracesUrl, timeoutMillis, concurrencyLimit: 1 });
-  };
-  const exitAware = new ExitAwareExporter(exporter(config.exportTimeoutMillis), () =>
-    exporter(Math.min(config.exportTimeoutMillis, EXIT_FLUSH_TIMEOUT_MILLIS)),
-  );
-  const batch = new BatchSpanProcessor(exitAware, {
-    maxQueueSize: config.maxQueueSize,
-    maxExportBatchSize: config.maxExportBatchSize,
-    scheduledDelayMillis: config.scheduledDelayMillis,
-    // Longer than the exporter's own deadline (retries included), so the processor never
-    // gives up on a batch and starts the next while the first is still being sent.
-    exportTimeoutMillis: config.exportTimeoutMillis + 1000,
-  });
-  return {
-    processor: new ExportProcessor(batch, profile),
-    flushAtExit: () => {
-      if (exitAware.prepareExitFlush()) batch.forceFlush().catch(() => undefined);
-    },
-  };
-}
 
 function propagator(names: string[]): TextMapPropagator | null {
   const propagators: TextMapPropagator[] = [];
@@ -101,7 +46,19 @@ export function start(): void {
     }),
   );
   const profile = profileByName(config.profile);
-  const exportPath = config.protocol === 'http/protobuf' ? encodedExport(config, resource.attributes, profile) : jsonExport(config, profile);
+  const poster = new OtlpHttpPoster(config.tracesUrl);
+  const queue = new EncodedSpanQueue(
+    {
+      maxQueueSize: config.maxQueueSize,
+      maxExportBatchSize: config.maxExportBatchSize,
+      scheduledDelayMillis: config.scheduledDelayMillis,
+      exportTimeoutMillis: config.exportTimeoutMillis,
+      exitFlushMillis: EXIT_FLUSH_TIMEOUT_MILLIS,
+    },
+    profile,
+    resourceField(resource.attributes),
+    (body, timeoutMillis) => poster.post(body, timeoutMillis),
+  );
   const sampler = new RecordEverySpanSampler(standardSampler(config.sampler, config.samplerRatio));
   const idGenerator = new PooledIdGenerator();
   const contextManager = new ContextOnDemandManager();
@@ -109,7 +66,7 @@ export function start(): void {
     resource,
     sampler,
     idGenerator,
-    spanProcessors: [new PropagateFromFirstSpan(contextManager), exportPath.processor],
+    spanProcessors: [new PropagateFromFirstSpan(contextManager), queue],
   });
   provider.register({ propagator: propagator(config.propagators), contextManager });
 
@@ -122,7 +79,7 @@ export function start(): void {
     idGenerator,
     scope: { name: 'toolforge-tracing-http-server', version: __TOOLFORGE_TRACING_VERSION__ },
     resource,
-    onEnd: (span) => exportPath.processor.onEnd(span),
+    onEnd: (span) => queue.onEnd(span),
   });
   // A database client or web framework being loaded says the app's requests will make
   // traced calls: propagation starts before its first request (see context-on-demand.ts).
@@ -132,5 +89,5 @@ export function start(): void {
   });
   if (entryIsEsm(process.argv[1], packageType)) registerEsmHooks(path.join(__dirname, 'hook.mjs'), esmHookedSpecifiers);
 
-  process.once('beforeExit', exportPath.flushAtExit);
+  process.once('beforeExit', () => queue.flushAtExit());
 }

@@ -137,3 +137,27 @@ describe('invalid OTEL_* values', () => {
     assert.equal(spans[0]!.resource['toolforge.tool'], 'bad-settings');
   });
 });
+
+describe('unsupported standard OTEL_* variables', () => {
+  it('are named in the one warning line, never with their values, and spans still go out as protobuf', async () => {
+    const r = await runOnce('unsupported-settings', DEFAULT_NODE, {
+      NODE_OPTIONS: `--require ${preload}`,
+      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer header-secret',
+      OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip',
+      OTEL_EXPORTER_OTLP_CERTIFICATE: '/etc/ssl/collector.pem',
+      OTEL_TRACES_EXPORTER: 'console',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    });
+    assert.equal(r.code, 3);
+    assert.equal(r.stdout, 'status 400\n');
+    assert.equal(
+      r.stderr,
+      'toolforge-tracing: invalid settings, defaults used: OTEL_EXPORTER_OTLP_PROTOCOL="http/json" is not one of http/protobuf (using http/protobuf); ' +
+        'OTEL_TRACES_EXPORTER="console" is not one of otlp (using otlp); OTEL_EXPORTER_OTLP_HEADERS is not supported (ignored); ' +
+        'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION is not supported (ignored); OTEL_EXPORTER_OTLP_CERTIFICATE is not supported (ignored)\n',
+    );
+    const spans = ofService(receiver.spans(), 'unsupported-settings');
+    assert.equal(spans.length, 1);
+    assert.ok(receiver.requests().every((q) => q.contentType === 'application/x-protobuf'), JSON.stringify(receiver.requests()));
+  });
+});

@@ -13,9 +13,9 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
-import { profileByName } from '../../topology/index.js';
+import { profileByName, type Profile } from '../../topology/index.js';
 import { EncodedSpanQueue, type QueueSettings } from '../../preload/encoded-span-queue.js';
-import { exportedSpan } from '../../preload/export-processor.js';
+import { exportedAttributes } from '../../preload/exported-attributes.js';
 import { hrTimeField, nowField, resourceField } from '../../preload/otlp-span-encoding.js';
 import { ProtobufWriter } from '../../preload/protobuf-writer.js';
 import { RecordEverySpanSampler, standardSampler } from '../../preload/sampler.js';
@@ -26,6 +26,30 @@ import { repoRoot } from '../support/preload-bundle.js';
 const root = protobuf.parse(readFileSync(path.join(repoRoot, 'tests', 'support', 'otlp', 'trace.proto'), 'utf8'), { keepCase: false }).root;
 const Request = root.lookupType('otlp.ExportTraceServiceRequest');
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The span as the SDK's serializer must see it to write what the preload writes: the same span, its attributes scrubbed and named. */
+function exportedSpan(span: ReadableSpan, profile: Profile): ReadableSpan {
+  const sampled = (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0;
+  return {
+    name: span.name,
+    kind: span.kind,
+    spanContext: () => span.spanContext(),
+    parentSpanContext: span.parentSpanContext,
+    startTime: span.startTime,
+    endTime: span.endTime,
+    status: span.status,
+    attributes: exportedAttributes(span.kind, span.attributes, sampled, profile),
+    links: span.links,
+    events: span.events,
+    duration: span.duration,
+    ended: span.ended,
+    resource: span.resource,
+    instrumentationScope: span.instrumentationScope,
+    droppedAttributesCount: span.droppedAttributesCount,
+    droppedEventsCount: span.droppedEventsCount,
+    droppedLinksCount: span.droppedLinksCount,
+  };
+}
 
 function decode(body: Uint8Array): Obj {
   return Request.toObject(Request.decode(body), { longs: String, bytes: String, enums: Number, defaults: true, arrays: true }) as Obj;

@@ -66,7 +66,6 @@ describe('readConfig', () => {
     });
     assert.equal(config.samplerRatio, 1);
     assert.equal(config.tracesUrl, 'http://localhost:4318/v1/traces');
-    assert.equal(config.protocol, 'http/protobuf');
     assert.equal(config.maxQueueSize, 1024);
     assert.deepEqual(config.propagators, ['tracecontext']);
     assert.equal(config.profile, 'toolforge');
