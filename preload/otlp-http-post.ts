@@ -77,8 +77,9 @@ export class OtlpHttpPoster {
    * One request, on the kept-alive connection when there is one. Settled by the whole
    * answer (its head, then Content-Length bytes of body), an error, the connection's end,
    * or the timeout; the connection is kept only after a complete answer that allows it.
-   * While a request is out its connection keeps the event loop alive (a finishing app
-   * waits for its last spans, within the exit flush's deadline); idle, it does not.
+   * The timeout bounds the whole attempt: the socket's idle timeout would not, since a
+   * collector sending one byte a second resets it for ever. While a request is out its
+   * connection keeps the event loop alive; idle, it does not.
    */
   private attempt(body: Buffer, timeoutMillis: number): Promise<Attempt> {
     return new Promise((resolve) => {
@@ -90,13 +91,13 @@ export class OtlpHttpPoster {
         let result: Attempt | undefined;
         let bodyLength = 0;
         let headLength = 0;
+        const timer = setTimeout(() => onFailure(), timeoutMillis).unref();
         const settle = (attempt: Attempt, keep: boolean): void => {
+          clearTimeout(timer);
           socket.removeListener('data', onData);
           socket.removeListener('error', onFailure);
           socket.removeListener('end', onFailure);
           socket.removeListener('close', onFailure);
-          socket.removeListener('timeout', onFailure);
-          socket.setTimeout(0);
           if (keep) this.idle = socket.unref();
           else socket.destroy();
           resolve(attempt);
@@ -129,8 +130,6 @@ export class OtlpHttpPoster {
         socket.on('error', onFailure);
         socket.on('end', onFailure);
         socket.on('close', onFailure);
-        socket.on('timeout', onFailure);
-        socket.setTimeout(timeoutMillis);
         socket.ref();
         socket.cork();
         socket.write(`${this.head}${body.length}\r\n\r\n`, 'latin1');

@@ -150,6 +150,24 @@ describe('OtlpHttpPoster', () => {
     assert.ok(Date.now() - started < 2000);
   });
 
+  it('gives up by the deadline on a collector that trickles its answer a byte at a time, for ever', async () => {
+    // Each byte would reset a socket idle timeout; the deadline must hold inside the attempt.
+    const trickle = await rawCollector((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\n');
+      const drip = setInterval(() => socket.write('x'), 100);
+      socket.on('close', () => clearInterval(drip));
+      closers.push(() => clearInterval(drip));
+    });
+    const started = Date.now();
+    const outcome = await Promise.race([
+      new OtlpHttpPoster(trickle.url).post(body(5), 600),
+      new Promise<string>((resolve) => setTimeout(() => resolve('still waiting after 8 s'), 8000).unref()),
+    ]);
+    assert.equal(outcome, false);
+    const waited = Date.now() - started;
+    assert.ok(waited >= 550 && waited < 4000, `${waited} ms`);
+  });
+
   it('survives the collector dropping the idle connection: no error reaches the app, the next request reconnects', async () => {
     const uncaught: unknown[] = [];
     const onUncaught = (e: unknown): void => void uncaught.push(e);
@@ -190,7 +208,8 @@ describe('OtlpHttpPoster', () => {
     assert.equal(await new OtlpHttpPoster(url).post(body(5), 1000), false, 'an untrusted certificate is refused');
     assert.deepEqual(bodies, []);
     // Trust is read at process start (NODE_EXTRA_CA_CERTS): the trusted case runs in a process of its own.
-    const script = `import { OtlpHttpPoster } from './preload/otlp-http-post.ts'; const p = new OtlpHttpPoster(${JSON.stringify(url)}); console.log(await p.post(Buffer.alloc(9), 5000), await p.post(Buffer.alloc(3), 5000));`;
+    // The poster never holds the event loop (the exit flush's timer does that in the app): the script holds it.
+    const script = `import { OtlpHttpPoster } from './preload/otlp-http-post.ts'; const hold = setInterval(() => {}, 1000); const p = new OtlpHttpPoster(${JSON.stringify(url)}); console.log(await p.post(Buffer.alloc(9), 5000), await p.post(Buffer.alloc(3), 5000)); clearInterval(hold);`;
     const run = await runToExit({ name: 'https post', command: process.execPath, args: ['--import', 'tsx', '--input-type=module', '-e', script], cwd: repoRoot, env: { ...process.env, NODE_EXTRA_CA_CERTS: tls.certFile } });
     assert.equal(run.stdout.trim(), 'true true', run.stderr);
     assert.deepEqual(bodies, [9, 3]);
