@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { environments, render, repoRoot } from './helm.js';
 import { podSpecOf } from './toolforge-rules.js';
 
-const docRows: Record<string, string> = { webhook: 'webhook', 'node-collector': 'node collector', gateway: 'gateway' };
+const docRows: Record<string, string> = { webhook: 'webhook', 'node-collector': 'node collector', gateway: 'gateway', agent: 'eBPF agent (when enabled)' };
 
 /** The cost table's cells: row label -> [pods, local, toolsbeta, tools]. */
 function costTable(): Map<string, string[]> {
@@ -26,7 +26,7 @@ function costTable(): Map<string, string[]> {
 test('the cost table in deploy.md matches the requests and limits the chart renders', async () => {
   const table = costTable();
   for (const [column, env] of environments.entries()) {
-    const objects = await render(env);
+    const objects = await render(env, ['--set', 'agent.enabled=true']);
     for (const [component, row] of Object.entries(docRows)) {
       const workload = objects.find((o) => podSpecOf(o) !== undefined && o.metadata.labels?.['app.kubernetes.io/component'] === component)!;
       const { requests, limits } = podSpecOf(workload)!.containers![0]!.resources ?? {};
