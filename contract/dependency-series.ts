@@ -42,3 +42,11 @@ export type AgentUnit = (typeof AGENT_UNITS)[number];
  */
 export const SOURCE_LABEL = 'source';
 export const AGENT_SOURCE = 'toolforge-agent';
+
+/**
+ * Recorded by the chart's recording rules (charts/toolforge-tracing/rules/dependency-history.yaml):
+ * requests per client -> server edge over the 24 h before each evaluation (hourly), one
+ * series per edge and source (label `source`: preload or agent). Small enough to keep far
+ * longer than the raw series; `report unused` reads it for first/last seen and cadence.
+ */
+export const DAILY_EDGE_REQUESTS = 'toolforge_tracing:dependency_requests:increase1d';

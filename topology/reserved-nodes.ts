@@ -1,3 +1,5 @@
+import type { DestinationKind } from './types.js';
+
 /**
  * Graph node names of everything that is not a tool. Each contains ':', a character a tool
  * name (a DNS label) can never contain, so a shared service can never be mistaken for a tool.
@@ -47,3 +49,17 @@ export function isReservedNodeName(name: unknown): name is string {
 }
 
 const RESERVED = /^[a-z0-9][a-z0-9._-]*:[a-z0-9][a-z0-9._/-]*$/;
+
+/** Realms of nodes outside Toolforge and Cloud VPS, or not a real place at all (kind 'external'). */
+const EXTERNAL_REALMS = new Set(['external', 'local', 'unknown']);
+
+/**
+ * The kind of a graph node from its name alone, as the classifier assigns it: a bare name is
+ * a tool; a reserved name is a shared service unless its realm is outside (external:, local:,
+ * unknown:). Readers of the series (the report) get only names.
+ */
+export function kindOfNodeName(name: string): DestinationKind {
+  const colon = name.indexOf(':');
+  if (colon < 0) return 'tool';
+  return EXTERNAL_REALMS.has(name.slice(0, colon)) ? 'external' : 'service';
+}
