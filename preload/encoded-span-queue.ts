@@ -32,6 +32,8 @@ export interface QueueSettings {
 }
 
 export type Post = (body: Buffer, timeoutMillis: number) => Promise<boolean>;
+/** Sends the last requests synchronously from the 'exit' event, blocking at most `timeoutMillis` (send-at-exit.ts). */
+export type PostAtExit = (bodies: Buffer[], timeoutMillis: number) => void;
 
 /** One request's worth of spans, as ScopeSpans messages (ResourceSpans field 2) being written. */
 interface Batch {
@@ -59,7 +61,12 @@ export class EncodedSpanQueue implements SpanProcessor {
   private sending = false;
   private timer: NodeJS.Timeout | undefined;
   private lastExportFailed = false;
+  /** While the exit flush holds the event loop: when it lets go. */
   private exitDeadline: number | undefined;
+  /** The exit flush ran out of time: the collector did not answer, and will not be waited for again. */
+  private exitFlushExpired = false;
+  /** In the 'exit' event: batches are collected for postAtExit, not sent. */
+  private exiting = false;
   private readonly idle: Array<() => void> = [];
 
   constructor(
@@ -68,6 +75,7 @@ export class EncodedSpanQueue implements SpanProcessor {
     /** ResourceSpans.resource, encoded once. */
     private readonly resource: Buffer,
     private readonly post: Post,
+    private readonly postAtExit: PostAtExit,
   ) {}
 
   onStart(_span: Span, _parentContext: Context): void {}
@@ -185,7 +193,7 @@ export class EncodedSpanQueue implements SpanProcessor {
 
 
   private pump(): void {
-    if (this.sending) return;
+    if (this.sending || this.exiting) return;
     const batch = this.full.shift();
     if (batch === undefined) {
       for (const resolve of this.idle.splice(0)) resolve();
@@ -201,21 +209,50 @@ export class EncodedSpanQueue implements SpanProcessor {
       batch.scope = undefined;
       this.free.push(batch);
       this.lastExportFailed = !ok;
+      if (ok) this.exitFlushExpired = false;
       this.sending = false;
       this.pump();
     });
   }
 
   /**
-   * Called once the app's event loop is empty (`beforeExit`): sends what is queued,
-   * within `exitFlushMillis`, unless the last export failed (a collector known to be
-   * failing would only delay the app's exit). The requests keep the loop alive until
-   * they end; no signal handler is involved, so SIGTERM ends the app as before.
+   * Called once the app's event loop is empty (`beforeExit`): sends what is pending,
+   * unless the last export failed (a collector known to be failing would only delay the
+   * app's exit). The export sockets never keep the loop alive (otlp-http-post.ts); this
+   * timer does, until everything is sent or `exitFlushMillis` has passed, so a finishing
+   * app waits at most that long whatever the collector does. No signal handler is
+   * involved: SIGTERM ends the app as before.
    */
-  flushAtExit(): void {
-    if (this.lastExportFailed || this.queued + this.ended.length === 0) return;
+  flushBeforeExit(): void {
+    if (this.lastExportFailed || (this.queued + this.ended.length === 0 && !this.sending)) return;
     this.exitDeadline = Date.now() + this.settings.exitFlushMillis;
+    const hold = setTimeout(() => {
+      this.exitDeadline = undefined;
+      this.exitFlushExpired = true;
+    }, this.settings.exitFlushMillis);
+    this.idle.push(() => {
+      clearTimeout(hold);
+      this.exitDeadline = undefined;
+    });
     this.sendAll();
+  }
+
+  /**
+   * Called in the 'exit' event (process.exit(), an uncaught exception, or after the flush
+   * above): what is still pending goes out synchronously, within `exitFlushMillis` or what
+   * is left of the flush's. Not after a failed export, nor after a flush the collector did
+   * not answer in time. A request in flight at this moment is not sent again: it may have
+   * arrived.
+   */
+  flushOnExit(): void {
+    if (this.lastExportFailed || this.exitFlushExpired) return;
+    const left = Math.min(this.settings.exportTimeoutMillis, this.exitDeadline === undefined ? this.settings.exitFlushMillis : this.exitDeadline - Date.now());
+    this.exiting = true;
+    this.encodeEnded();
+    this.seal();
+    const bodies = this.full.splice(0).map((batch) => batch.writer.framedFrom(REQUEST_HEAD_ROOM, 1));
+    this.queued = 0;
+    this.postAtExit(bodies, left);
   }
 
   forceFlush(): Promise<void> {

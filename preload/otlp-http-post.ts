@@ -67,6 +67,9 @@ export class OtlpHttpPoster {
     const socket = this.tls !== undefined ? this.tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : undefined }) : net.connect({ host, port });
     // An idle kept-alive connection the collector resets must not become an uncaught 'error'.
     socket.on('error', () => undefined);
+    // Never what keeps a finishing app alive, not even with a request out: the exit flush's
+    // own timer bounds that wait (encoded-span-queue.ts), whatever the collector does.
+    socket.unref();
     socket.on('close', () => {
       if (this.idle === socket) this.idle = undefined;
     });
@@ -78,8 +81,7 @@ export class OtlpHttpPoster {
    * answer (its head, then Content-Length bytes of body), an error, the connection's end,
    * or the timeout; the connection is kept only after a complete answer that allows it.
    * The timeout bounds the whole attempt: the socket's idle timeout would not, since a
-   * collector sending one byte a second resets it for ever. While a request is out its
-   * connection keeps the event loop alive; idle, it does not.
+   * collector sending one byte a second resets it for ever.
    */
   private attempt(body: Buffer, timeoutMillis: number): Promise<Attempt> {
     return new Promise((resolve) => {
@@ -98,7 +100,7 @@ export class OtlpHttpPoster {
           socket.removeListener('error', onFailure);
           socket.removeListener('end', onFailure);
           socket.removeListener('close', onFailure);
-          if (keep) this.idle = socket.unref();
+          if (keep) this.idle = socket;
           else socket.destroy();
           resolve(attempt);
         };
@@ -130,7 +132,6 @@ export class OtlpHttpPoster {
         socket.on('error', onFailure);
         socket.on('end', onFailure);
         socket.on('close', onFailure);
-        socket.ref();
         socket.cork();
         socket.write(`${this.head}${body.length}\r\n\r\n`, 'latin1');
         socket.write(body);

@@ -16,11 +16,15 @@ import { enableOnFirstLoad } from './lazy-enable.js';
 import { OtlpHttpPoster } from './otlp-http-post.js';
 import { resourceField } from './otlp-span-encoding.js';
 import { RecordEverySpanSampler, standardSampler } from './sampler.js';
+import { sendAtExit } from './send-at-exit.js';
 import { PooledIdGenerator } from './span-ids.js';
 
 declare const __TOOLFORGE_TRACING_VERSION__: string;
 
-/** A finishing job waits at most this long for its last spans to be sent. */
+/**
+ * A finishing job waits at most this long for its last spans to be sent, however it ends
+ * (natural exit, process.exit(), uncaught exception) and whatever the collector does.
+ */
 const EXIT_FLUSH_TIMEOUT_MILLIS = 1000;
 
 function propagator(names: string[]): TextMapPropagator | null {
@@ -58,6 +62,7 @@ export function start(): void {
     profile,
     resourceField(resource.attributes),
     (body, timeoutMillis) => poster.post(body, timeoutMillis),
+    (bodies, timeoutMillis) => sendAtExit(config.tracesUrl, bodies, timeoutMillis),
   );
   const sampler = new RecordEverySpanSampler(standardSampler(config.sampler, config.samplerRatio));
   const idGenerator = new PooledIdGenerator();
@@ -89,5 +94,7 @@ export function start(): void {
   });
   if (entryIsEsm(process.argv[1], packageType)) registerEsmHooks(path.join(__dirname, 'hook.mjs'), esmHookedSpecifiers);
 
-  process.once('beforeExit', () => queue.flushAtExit());
+  // 'exit' also comes after process.exit() and an uncaught exception, where beforeExit does not.
+  process.once('beforeExit', () => queue.flushBeforeExit());
+  process.once('exit', () => queue.flushOnExit());
 }

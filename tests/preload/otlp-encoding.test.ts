@@ -66,7 +66,7 @@ function tracerProvider(sink: ReadableSpan[]): BasicTracerProvider {
 
 function queue(settings: Partial<QueueSettings>, post: (body: Buffer) => Promise<boolean>): EncodedSpanQueue {
   const all: QueueSettings = { maxQueueSize: 1024, maxExportBatchSize: 256, scheduledDelayMillis: 60000, exportTimeoutMillis: 1000, exitFlushMillis: 1000, ...settings };
-  return new EncodedSpanQueue(all, profile, resourceField(RESOURCE), (body) => post(Buffer.from(body)));
+  return new EncodedSpanQueue(all, profile, resourceField(RESOURCE), (body) => post(Buffer.from(body)), () => assert.fail('no exit in this process'));
 }
 
 /** A sampled trace with every kind of field the encoder writes. */
