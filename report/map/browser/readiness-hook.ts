@@ -1,0 +1,50 @@
+/// <reference lib="dom" />
+/**
+ * `window.__map`: a small, stable handle for tests and scripts (documented in
+ * docs/operators/reports.md, "The dependency map").
+ *   ready          false until sigma has drawn the first frame
+ *   readyAtMs      performance.now() at that moment (ms since navigation start), else null
+ *   nodeCount      nodes of the graph built from the embedded data; edgeCount likewise
+ *   drawnNodeCount() nodes sigma has on the canvas (processed and not hidden)
+ *   focus(name, hops?, direction?) focuses a node as the search does and returns what
+ *                  the panel lists: [{name, hops, requests}], for direction 'dependents'
+ *                  (default) exactly `report dependents NAME --transitive [--max-hops hops]`
+ *                  (hops omitted or undefined: all hops); 'dependencies': what it uses
+ *   dependents()   the list shown for the focused node, [] without a focus
+ *   clearFocus()
+ */
+import type { Dependent } from '../../analysis/dependents.js';
+import type { Direction } from './focus.js';
+
+export interface MapHook {
+  ready: boolean;
+  readyAtMs: number | null;
+  nodeCount: number;
+  edgeCount: number;
+  drawnNodeCount(): number;
+  focus(name: string, hops?: number, direction?: Direction): Dependent[];
+  dependents(): Dependent[];
+  clearFocus(): void;
+  markReady(): void;
+}
+
+declare global {
+  interface Window {
+    __map?: MapHook;
+  }
+}
+
+export function installHook(parts: Omit<MapHook, 'ready' | 'readyAtMs' | 'markReady'>): MapHook {
+  const hook: MapHook = {
+    ...parts,
+    ready: false,
+    readyAtMs: null,
+    markReady() {
+      hook.ready = true;
+      hook.readyAtMs = performance.now();
+      document.body.dataset.ready = 'true';
+    },
+  };
+  window.__map = hook;
+  return hook;
+}
