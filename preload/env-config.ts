@@ -164,7 +164,9 @@ function propagators(env: Env, warnings: string[]): string[] {
 export function readConfig(env: Env): ConfigResult {
   const warnings: string[] = [];
   const resourceAttributes = parseResourceAttributes(value(env, 'OTEL_RESOURCE_ATTRIBUTES'), warnings);
-  const sampler = oneOf<SamplerName>(env, 'OTEL_TRACES_SAMPLER', SAMPLER_NAMES, 'parentbased_always_on', warnings);
+  // An arg set alone says which ratio the tool wants: the default sampler becomes the parent-based ratio one.
+  const defaultSampler = value(env, 'OTEL_TRACES_SAMPLER_ARG') === undefined ? 'parentbased_always_on' : 'parentbased_traceidratio';
+  const sampler = oneOf<SamplerName>(env, 'OTEL_TRACES_SAMPLER', SAMPLER_NAMES, defaultSampler, warnings);
   // Half the SDK's defaults (2048/512): what a slow or absent collector can make a tool
   // hold stays small, and one 256-span request to the node-local collector takes ~ms.
   const maxQueueSize = integer(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 1024, 1, 65536, warnings);

@@ -167,14 +167,19 @@ function containerEnv(
       { name: profileEnv, value: config.profile },
     ]),
   ];
-  // Sampling and propagation are the tool's to tune: a value it set is kept.
+  // Sampling and propagation are the tool's to tune: a value it set is kept. An arg set
+  // alone is a ratio: it gets the configured sampler when that takes one (else the
+  // preload applies it to its parent-based ratio sampler, env-config.ts).
+  const ratioSampler = config.otel.sampler.endsWith('traceidratio');
   if (!has('OTEL_TRACES_SAMPLER') && !has('OTEL_TRACES_SAMPLER_ARG')) {
     ours.push(
       ...sharedFor(config, 'sampler-env', () => [
         { name: 'OTEL_TRACES_SAMPLER', value: config.otel.sampler },
-        ...(config.otel.sampler.endsWith('traceidratio') ? [{ name: 'OTEL_TRACES_SAMPLER_ARG', value: String(config.otel.samplerRatio) }] : []),
+        ...(ratioSampler ? [{ name: 'OTEL_TRACES_SAMPLER_ARG', value: String(config.otel.samplerRatio) }] : []),
       ]),
     );
+  } else if (!has('OTEL_TRACES_SAMPLER') && ratioSampler) {
+    ours.push(sharedFor(config, 'sampler-for-arg-env', () => ({ name: 'OTEL_TRACES_SAMPLER', value: config.otel.sampler })));
   }
   if (!has('OTEL_PROPAGATORS')) ours.push(sharedFor(config, 'propagators-env', () => ({ name: 'OTEL_PROPAGATORS', value: config.otel.propagators.join(',') })));
   return [...kept, ...ours];

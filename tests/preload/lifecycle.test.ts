@@ -161,3 +161,14 @@ describe('unsupported standard OTEL_* variables', () => {
     assert.ok(receiver.requests().every((q) => q.contentType === 'application/x-protobuf'), JSON.stringify(receiver.requests()));
   });
 });
+
+describe('OTEL_TRACES_SAMPLER_ARG set alone', () => {
+  it('applies to the default sampler (parent-based ratio): at 0 no trace is sampled, and every span is still exported', async () => {
+    const r = await runOnce('sampler-arg-alone', DEFAULT_NODE, { NODE_OPTIONS: `--require ${preload}`, OTEL_TRACES_SAMPLER_ARG: '0' });
+    assert.equal(r.code, 3);
+    assert.equal(r.stderr, '');
+    const spans = ofService(receiver.spans(), 'sampler-arg-alone');
+    assert.equal(spans.length, 1);
+    assert.equal(spans[0]!.attributes['toolforge.sampled'], false);
+  });
+});

@@ -51,6 +51,11 @@ describe('readConfig', () => {
     assert.equal(config.samplerRatio, 0.1);
     assert.equal(config.profile, 'cloudvps');
   });
+  it('applies an OTEL_TRACES_SAMPLER_ARG set alone to the parent-based ratio sampler, and ignores it for samplers without a ratio', () => {
+    assert.deepEqual([readConfig({ OTEL_TRACES_SAMPLER_ARG: '0.25' }).config.sampler, readConfig({ OTEL_TRACES_SAMPLER_ARG: '0.25' }).config.samplerRatio], ['parentbased_traceidratio', 0.25]);
+    assert.deepEqual([readConfig({}).config.sampler, readConfig({}).config.samplerRatio], ['parentbased_always_on', 1]);
+    assert.deepEqual([readConfig({ OTEL_TRACES_SAMPLER: 'always_on', OTEL_TRACES_SAMPLER_ARG: '0.25' }).config.samplerRatio], [1]);
+  });
   it('uses a signal-specific endpoint as is', () => {
     assert.equal(readConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/custom' }).config.tracesUrl, 'http://c:4318/custom');
   });

@@ -201,6 +201,19 @@ describe('other shapes', () => {
     assert.equal(envValue(pc, 'OTEL_PROPAGATORS'), 'b3', "the tool's propagators are kept");
     assert.equal(env(pc, 'TOOLFORGE_TRACING_HOST_IP')[0]!.valueFrom!.fieldRef!.fieldPath, 'status.hostIP');
   });
+  test("a tool's own sampler settings keep their meaning: an arg alone gets the configured ratio sampler, not the configured ratio", async () => {
+    const withEnv = async (tool: string, own: V1EnvVar[]) => {
+      const pod = webservicePod(tool);
+      pod.spec!.containers[0]!.env = own;
+      return (await inject(pod)).spec!.containers[0]!;
+    };
+    const argOnly = await withEnv('arg-only', [{ name: 'OTEL_TRACES_SAMPLER_ARG', value: '0.5' }]);
+    assert.equal(envValue(argOnly, 'OTEL_TRACES_SAMPLER'), 'parentbased_traceidratio');
+    assert.equal(envValue(argOnly, 'OTEL_TRACES_SAMPLER_ARG'), '0.5');
+    const samplerOnly = await withEnv('sampler-only', [{ name: 'OTEL_TRACES_SAMPLER', value: 'always_on' }]);
+    assert.equal(envValue(samplerOnly, 'OTEL_TRACES_SAMPLER'), 'always_on');
+    assert.deepEqual(env(samplerOnly, 'OTEL_TRACES_SAMPLER_ARG'), []);
+  });
   test('a pod without a uid gets a non-root init container user', async () => {
     const pod = jobPod({ tool: 'nouid' });
     delete pod.spec!.securityContext;
