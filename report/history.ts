@@ -11,7 +11,7 @@ export interface EdgeHistory {
   client: string;
   server: string;
   activeDays: number;
-  /** Unix seconds of the first and last active day (the end of that day's 24 h). */
+  /** Unix seconds of the start of the first and of the last active day (UTC days). */
   first: number;
   last: number;
 }
@@ -34,9 +34,12 @@ export async function loadHistory(prometheus: PrometheusClient, until: Date, sec
   return { since: new Date(until.getTime() - seconds * 1000), until, edges: joinHistory(days, first, last) };
 }
 
+const DAY = 86_400;
+
+/** A subquery step at midnight counts the 24 h before it: the day it stands for began a day earlier. */
 export function joinHistory(days: Sample[], first: Sample[], last: Sample[]): EdgeHistory[] {
-  const firstOf = new Map(first.map((s) => [keyOf(s.metric), s.value]));
-  const lastOf = new Map(last.map((s) => [keyOf(s.metric), s.value]));
+  const firstOf = new Map(first.map((s) => [keyOf(s.metric), s.value - DAY]));
+  const lastOf = new Map(last.map((s) => [keyOf(s.metric), s.value - DAY]));
   return days
     .filter((s) => s.metric.client && s.metric.server && firstOf.has(keyOf(s.metric)) && lastOf.has(keyOf(s.metric)))
     .map((s) => ({ client: s.metric.client!, server: s.metric.server!, activeDays: s.value, first: firstOf.get(keyOf(s.metric))!, last: lastOf.get(keyOf(s.metric))! }));

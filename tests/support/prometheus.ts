@@ -44,7 +44,14 @@ export async function instantQuery(baseUrl: string, promql: string): Promise<Sam
  * The Debian prometheus on a free loopback port with its own storage under `workDir`, the
  * remote-write receiver on, scraping each of `scrapeTargets` (path /metrics) every second.
  */
-export async function startPrometheus(options: { workDir: string; scrapeTargets?: Record<string, ScrapeTarget> }): Promise<TestPrometheus> {
+export async function startPrometheus(options: {
+  workDir: string;
+  scrapeTargets?: Record<string, ScrapeTarget>;
+  /** Serve everything under this path (`/prometheus`), as Thanos/Mimir-style endpoints do; `url` includes it. */
+  routePrefix?: string;
+  /** More flags, e.g. `--storage.tsdb.retention.time=10y` for backfilled data. */
+  args?: string[];
+}): Promise<TestPrometheus> {
   const binary = requireBinary('prometheus', 'prometheus');
   const port = await freePort();
   const dataDir = join(options.workDir, 'prometheus-data');
@@ -58,11 +65,18 @@ export async function startPrometheus(options: { workDir: string; scrapeTargets?
   const configPath = join(options.workDir, 'prometheus.yml');
   // JSON is YAML: no YAML text assembled by hand.
   writeFileSync(configPath, JSON.stringify({ global: { scrape_interval: '1s', evaluation_interval: '1s' }, scrape_configs: scrapeConfigs }));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://127.0.0.1:${port}${options.routePrefix ?? ''}`;
   const proc = startProcess({
     name: 'prometheus',
     command: binary,
-    args: [`--config.file=${configPath}`, `--storage.tsdb.path=${dataDir}`, `--web.listen-address=127.0.0.1:${port}`, '--web.enable-remote-write-receiver'],
+    args: [
+      `--config.file=${configPath}`,
+      `--storage.tsdb.path=${dataDir}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.enable-remote-write-receiver',
+      ...(options.routePrefix === undefined ? [] : [`--web.route-prefix=${options.routePrefix}`]),
+      ...(options.args ?? []),
+    ],
   });
   try {
     await proc.waitForOutput(/Server is ready to receive web requests/, 30_000);
