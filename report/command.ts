@@ -19,6 +19,7 @@ import { loadDependencies } from './load.js';
 import type { DependencyData, NodeKind } from './model.js';
 import { OUTPUT_FORMATS, render, type OutputFormat, type View } from './output/render.js';
 import { consumersView, dependentsView, groupsView, hubsView, toolView, unusedView } from './output/views.js';
+import { MAP_FORMATS, writeMap, type MapFormat } from './map/document.js';
 import { prometheusClient, type PrometheusClient } from './prometheus.js';
 import { durationSeconds, parseWindow, type Window } from './window.js';
 
@@ -61,14 +62,14 @@ function header(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function withCommonOptions(command: Command): Command {
+function withCommonOptions(command: Command, formats: readonly string[] = OUTPUT_FORMATS, defaultFormat = 'table'): Command {
   return command
     .option('--prometheus <url>', `Prometheus (or Thanos Query / Mimir, path prefix included) base URL; default: $${PROMETHEUS_URL_ENV}, then prometheus.url in the config file`)
     .option('--config <file>', 'report config file (YAML); default: $XDG_CONFIG_HOME/toolforge-tracing/report.yaml when it exists')
     .option('--header <name: value>', 'extra HTTP header for every query (repeatable), e.g. "X-Scope-OrgID: tools"', header, [])
     .option('--since <when>', 'start of the window: a duration back from --until (7d, 36h) or an RFC 3339 instant', '7d')
     .option('--until <when>', 'end of the window: a duration back from now or an RFC 3339 instant; default: now')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'));
+    .addOption(new Option('-o, --output <format>', 'output format').choices(formats).default(defaultFormat));
 }
 
 async function context(options: CommonOptions): Promise<Context> {
@@ -205,6 +206,21 @@ export function registerReportCommand(program: Command): void {
       const r = unusedReport(ctx.graph, history, ctx.data.window);
       print(ctx, r, (wide) => unusedView(r, wide));
       return options.failIfAny === true && r.tools.some((t) => t.status === 'unused') ? EXIT_CONDITION : EXIT_OK;
+    }),
+  );
+
+  withCommonOptions(
+    report
+      .command('map')
+      .description('the dependency map: one self-contained HTML file (no network access needed to open it); -o json: the data it embeds')
+      .option('--out <file>', 'write to FILE instead of stdout'),
+    MAP_FORMATS,
+    'html',
+  ).action(
+    action(async (options: Omit<CommonOptions, 'output'> & { output: MapFormat; out?: string }) => {
+      const ctx = await context({ ...options, output: 'json' });
+      writeMap(ctx.data, { output: options.output, ...(options.out === undefined ? {} : { out: options.out }) });
+      return EXIT_OK;
     }),
   );
 }
