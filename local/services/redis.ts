@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { requireBinary, SETUP_HINT } from '../binaries.js';
 import { freePort, waitForPort } from '../ports.js';
 import type { Supervisor } from '../supervisor.js';
@@ -9,6 +10,7 @@ export function redisServerArgs(port: number, dir: string): string[] {
 
 export async function startRedis(supervisor: Supervisor, dir: string): Promise<{ port: number }> {
   const bin = requireBinary('redis-server', `Debian package redis-server; ${SETUP_HINT}`);
+  await mkdir(dir, { recursive: true });
   const port = await freePort();
   const server = supervisor.start({ name: 'redis', command: bin, args: redisServerArgs(port, dir) });
   await Promise.race([waitForPort(port), server.exited.then(() => Promise.reject(new Error(`redis-server exited: ${server.output()}`)))]);

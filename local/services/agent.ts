@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { findBinary } from '../binaries.js';
+import type { Account } from '../private-namespace.js';
+import { freePort, waitForPort } from '../ports.js';
+import { repoPath } from '../repo-paths.js';
+import type { Supervisor } from '../supervisor.js';
+
+/** Why the agent cannot run here, or undefined when it can be tried. */
+export function agentUnavailable(): string | undefined {
+  if (process.platform !== 'linux') return 'the eBPF agent runs on Linux only';
+  if (process.getuid?.() !== 0) return 'the eBPF agent needs root (bpftrace loads kernel programs); run as root to see Python, PHP and other non-Node tools';
+  if (findBinary('bpftrace') === undefined) return 'bpftrace is not installed (Debian package bpftrace; scripts/start installs it as root)';
+  if (!existsSync('/sys/kernel/btf/vmlinux')) return 'this kernel has no BTF (/sys/kernel/btf/vmlinux), which the agent needs';
+  return undefined;
+}
+
+/** The agent's fallback account map: "<uid> <account>" per line (`agent --uid-map`). */
+export function uidMapText(accounts: Account[]): string {
+  return accounts.map((a) => `${a.uid} ${a.name}\n`).join('');
+}
+
+export interface LocalAgent {
+  /** host:port of its /metrics, for Prometheus. */
+  metrics: string;
+  uidMapFile: string;
+}
+
+/** `toolforge-tracing agent` as a child: exposition for the local Prometheus, demo accounts from a uid map. */
+export async function startAgent(supervisor: Supervisor, dir: string, accounts: Account[], intervalSeconds: number): Promise<LocalAgent> {
+  const port = await freePort();
+  const uidMapFile = path.join(dir, 'uid-map');
+  await writeFile(uidMapFile, uidMapText(accounts));
+  const agent = supervisor.start({
+    name: 'agent',
+    command: repoPath('bin', 'toolforge-tracing'),
+    args: ['agent', '--profile', 'toolforge', '--metrics-listen', `127.0.0.1:${port}`, '--uid-map', uidMapFile, '--interval', String(intervalSeconds)],
+  });
+  await Promise.race([waitForPort(port, '127.0.0.1', 60_000), agent.exited.then(() => Promise.reject(new Error(`the agent exited: ${agent.output()}`)))]);
+  return { metrics: `127.0.0.1:${port}`, uidMapFile };
+}
