@@ -2,7 +2,7 @@ import { SpanKind, type Attributes, type AttributeValue } from '@opentelemetry/a
 import { ATTR_DEPENDENCY_DETAIL, ATTR_DEPENDENCY_KIND, ATTR_PEER_SERVICE, ATTR_SAMPLED, destinationAttributes } from '../topology/attributes.js';
 import { classifyDestination, type DestinationTarget, type Profile } from '../topology/index.js';
 import { withoutSqlLiterals } from './sql-literals.js';
-import { incomingUrl, outgoingUrl, redactQuery } from './url-privacy.js';
+import { incomingUrl, outgoingUrl, redactPath, redactQuery } from './url-privacy.js';
 
 /**
  * The attributes a span leaves the pod with: privacy-scrubbed, named by the topology
@@ -91,13 +91,14 @@ function scrubStatement(statement: string, dbSystem: string | undefined): string
   return command?.toUpperCase();
 }
 
-type Rule = 'drop' | 'server-drop' | 'url' | 'query' | 'statement';
+type Rule = 'drop' | 'server-drop' | 'url' | 'path' | 'query' | 'statement';
 /** One lookup per attribute instead of a scan of every list. */
 const RULES = new Map<string, Rule>([
   ...[...PERSONAL].map((k) => [k, 'drop'] as const),
   ...[...SERVER_PEER].map((k) => [k, 'server-drop'] as const),
   ...URL_KEYS.map((k) => [k, 'url'] as const),
   ['url.query', 'query'],
+  ['url.path', 'path'],
   ...STATEMENT_KEYS.map((k) => [k, 'statement'] as const),
 ]);
 
@@ -108,7 +109,8 @@ function isHeader(key: string): boolean {
 /** Whether a sampled span's `key` leaves the pod as it is: no privacy rule applies to it. */
 export function passesScrubbingUnchanged(kind: SpanKind, key: string): boolean {
   const rule = RULES.get(key);
-  return !isHeader(key) && (rule === undefined || (rule === 'server-drop' && kind !== SpanKind.SERVER));
+  const server = kind === SpanKind.SERVER;
+  return !isHeader(key) && (rule === undefined || (rule === 'server-drop' && !server) || (rule === 'path' && server));
 }
 
 /** Whether an unsampled span keeps `key`: the service graph reads it. */
@@ -121,6 +123,7 @@ function scrubbedValue(rule: Rule, server: boolean, value: AttributeValue, a: At
   if (rule === 'drop' || (server && (rule === 'server-drop' || rule === 'query'))) return undefined;
   if (typeof value !== 'string' || rule === 'server-drop') return value;
   if (rule === 'url') return server ? incomingUrl(value) : outgoingUrl(value);
+  if (rule === 'path') return server ? value : redactPath(value);
   if (rule === 'query') return redactQuery(value);
   return scrubStatement(value, str(a['db.system.name']) ?? str(a['db.system']));
 }
