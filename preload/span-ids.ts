@@ -24,6 +24,9 @@ export class PooledIdGenerator implements IdGenerator {
   private pool = '';
   private next = POOL_HEX_CHARS;
 
+  /** `fill` is the randomness: the kernel's CSPRNG, or a test's bytes. */
+  constructor(private readonly fill: (buffer: Buffer) => Buffer = randomFillSync) {}
+
   generateTraceId = (): string => this.take(32, ZERO_TRACE_ID);
 
   generateSpanId = (): string => this.take(16, ZERO_SPAN_ID);
@@ -31,7 +34,7 @@ export class PooledIdGenerator implements IdGenerator {
   private take(chars: number, invalid: string): string {
     for (;;) {
       if (this.next + chars > POOL_HEX_CHARS) {
-        this.pool = randomFillSync(this.random).toString('hex');
+        this.pool = this.fill(this.random).toString('hex');
         this.next = 0;
       }
       const id = this.pool.slice(this.next, this.next + chars);

@@ -6,16 +6,16 @@
 // instrumentations.ts, node-redis-connect.ts.)
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { classifyDestination, profileByName } from '../../topology/index.js';
 import { nodeBinary, DEFAULT_NODE } from '../support/node-runtimes.js';
 import type { ReceivedSpan } from '../support/otlp-decode.js';
 import { runToExit } from '../support/processes.js';
-import { fixtureApp, HOSTS, startToolforgeWorld, type ToolforgeWorld } from '../support/toolforge-world.js';
+import { fixtureApp, startToolforgeWorld, type ToolforgeWorld } from '../support/toolforge-world.js';
 import { settledSpans } from './settled-spans.js';
 import { clientSpans, ofService, statementOf } from './span-queries.js';
 
 const SERVICE = 'redis-job';
-const redisNode = classifyDestination({ host: HOSTS.redis, dbSystem: 'redis' }, profileByName('toolforge'));
+/** Written out, not asked of topology/: a naming regression must fail here. */
+const redisNode = { node: 'toolforge:redis', detail: undefined };
 
 describe('a job that uses Redis and exits', () => {
   let world: ToolforgeWorld;

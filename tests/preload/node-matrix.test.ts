@@ -4,17 +4,12 @@
 // with fetch; each call must come out named, and the trace must continue in the callee.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { classifyDestination, profileByName } from '../../topology/index.js';
 import { NODE_MATRIX } from '../support/node-runtimes.js';
-import { fixtureApp, HOSTS, startToolforgeWorld, type RunningTool, type ToolforgeWorld } from '../support/toolforge-world.js';
+import { fixtureApp, startToolforgeWorld, type RunningTool, type ToolforgeWorld } from '../support/toolforge-world.js';
 import { clientSpans, serverSpans, toPeer } from './span-queries.js';
 
-const profile = profileByName('toolforge');
-const peers = {
-  replica: classifyDestination({ host: HOSTS.replica, dbSystem: 'mysql', dbName: 'enwiki_p' }, profile).node,
-  redis: classifyDestination({ host: HOSTS.redis, dbSystem: 'redis' }, profile).node,
-  wiki: classifyDestination({ host: HOSTS.wiki, path: '/w/rest.php/v1/page/Main_Page' }, profile).node,
-};
+/** Written out, not asked of topology/: a naming regression must fail here. */
+const peers = { replica: 'wmcs:wiki-replicas', redis: 'toolforge:redis', wiki: 'wikimedia:mediawiki' };
 
 describe('Node runtime matrix', () => {
   let world: ToolforgeWorld;
@@ -46,6 +41,7 @@ describe('Node runtime matrix', () => {
       const spans = await world.receiver.waitFor(
         (s) =>
           ['callee', peers.replica, peers.redis, peers.wiki].every((p) => toPeer(clientSpans(s, tool), p).length > 0) &&
+          toPeer(clientSpans(s, tool), peers.wiki).some((w) => w.scope === '@opentelemetry/instrumentation-undici') &&
           toPeer(clientSpans(s, tool), 'callee').some((c) => serverSpans(s, 'callee').some((srv) => srv.traceId === c.traceId)),
         30000,
         `${tool}'s client spans`,

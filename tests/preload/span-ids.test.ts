@@ -32,4 +32,16 @@ describe('PooledIdGenerator', () => {
     const b = new PooledIdGenerator();
     assert.notEqual(a.generateTraceId(), b.generateTraceId());
   });
+
+  it('never returns an all-zero id, the W3C invalid value: the next one is taken instead', () => {
+    // The pool's bytes: zeros first (one invalid trace id, or two invalid span ids), then 0xab.
+    const zerosFirst = (zeroBytes: number) => (buffer: Buffer) => buffer.fill(0xab).fill(0, 0, zeroBytes);
+    assert.equal(new PooledIdGenerator(zerosFirst(16)).generateTraceId(), 'abababababababababababababababab');
+    assert.equal(new PooledIdGenerator(zerosFirst(16)).generateSpanId(), 'abababababababab');
+  });
+
+  it('keeps an id with leading zeros that is not all zeros', () => {
+    const ids = new PooledIdGenerator((buffer) => buffer.fill(0xab).fill(0, 0, 15));
+    assert.equal(ids.generateTraceId(), '000000000000000000000000000000ab');
+  });
 });
