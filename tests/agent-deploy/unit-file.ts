@@ -30,6 +30,11 @@ export function docSection(doc: string, heading: string): string {
   if (start < 0) throw new Error(`no section "${heading}"`);
   const level = heading.indexOf(' ');
   const lines = doc.split('\n').slice(start + 1);
-  const end = lines.findIndex((l) => /^#+ /.test(l) && l.indexOf(' ') <= level);
+  // A "# comment" inside a fenced code block is not a heading.
+  let fenced = false;
+  const end = lines.findIndex((l) => {
+    if (l.startsWith('```')) fenced = !fenced;
+    return !fenced && /^#+ /.test(l) && l.indexOf(' ') <= level;
+  });
   return lines.slice(0, end < 0 ? undefined : end).join('\n');
 }
