@@ -26,11 +26,18 @@ import { docSection } from './unit-file.js';
 
 const doc = readFileSync(path.join(repoRoot, 'docs', 'operators', 'agent.md'), 'utf8');
 
-/** The rows of the first Markdown table in a section: cells without the outer pipes. */
-function tableRows(section: string): string[][] {
-  return section
-    .split('\n')
-    .filter((l) => l.startsWith('|') && !/^\|[-| ]+\|$/.test(l))
+/** The rows of the `index`th Markdown table in a section (0 = the first), header left out: cells without the outer pipes. */
+function tableRows(section: string, index = 0): string[][] {
+  const tables: string[][] = [];
+  let previous = false;
+  for (const line of section.split('\n')) {
+    const isRow = line.startsWith('|');
+    if (isRow && !previous) tables.push([]);
+    if (isRow) tables[tables.length - 1]!.push(line);
+    previous = isRow;
+  }
+  return (tables[index] ?? [])
+    .filter((l) => !/^\|[-| ]+\|$/.test(l))
     .slice(1)
     .map((l) => l.slice(1, -1).split('|').map((c) => c.trim()));
 }
