@@ -22,17 +22,32 @@ function isTrue(v: string | undefined): boolean {
   return v !== undefined && v.trim().toLowerCase() === 'true';
 }
 
+/** What the Node.js permission model (`--permission`, Node 20's `--experimental-permission`) lets the app do; undefined when it is off. */
+export interface Permissions {
+  /** The preload's directory may be read. */
+  readsPreload: boolean;
+  dir: string;
+}
+
 /**
  * `isMainThread` is false in worker threads, including the one module.register runs
  * loader hooks in: it inherits NODE_OPTIONS, and a second SDK there would only cost.
+ * Under the permission model the SDK must be readable: Node 22 and 24 let the
+ * `--require`d entry be read whatever the flags say, but not the files it loads.
  */
-export function gate(env: Record<string, string | undefined>, nodeVersion: string, isMainThread: boolean): GateDecision {
+export function gate(env: Record<string, string | undefined>, nodeVersion: string, isMainThread: boolean, permissions?: Permissions): GateDecision {
   if (!isMainThread) return { start: false };
   if (isTrue(env[DISABLED_ENV]) || isTrue(env.OTEL_SDK_DISABLED)) return { start: false };
   if (!isSupportedNode(nodeVersion)) {
     return {
       start: false,
       message: `toolforge-tracing: Node.js ${nodeVersion} is not supported (needs 18.19+, 20.6+ or 22+); tracing is off, the app runs normally`,
+    };
+  }
+  if (permissions !== undefined && !permissions.readsPreload) {
+    return {
+      start: false,
+      message: `toolforge-tracing: the permission model does not allow reading ${permissions.dir}; tracing is off, the app runs normally (--allow-fs-read=${permissions.dir}/* turns it on)`,
     };
   }
   return { start: true };

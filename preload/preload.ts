@@ -4,10 +4,12 @@
  * says this runtime is supported. Nothing here may throw into the app.
  */
 import { isMainThread } from 'node:worker_threads';
-import { gate } from './gate.js';
+import { gate, type Permissions } from './gate.js';
+import { permission } from './permission-model.js';
 
 try {
-  const decision = gate(process.env, process.version, isMainThread);
+  const permissions: Permissions | undefined = permission && { readsPreload: permission.has('fs.read', `${__dirname}/sdk.cjs`), dir: __dirname };
+  const decision = gate(process.env, process.version, isMainThread, permissions);
   if (decision.start) {
     // A sibling file, not bundled into this one: its syntax targets Node 18.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -14,6 +14,7 @@ import { traceIncomingRequests } from './http-server-spans.js';
 import { eagerInstrumentations, esmHookedSpecifiers, lazyInstrumentations } from './instrumentations.js';
 import { enableOnFirstLoad } from './lazy-enable.js';
 import { OtlpHttpPoster } from './otlp-http-post.js';
+import { permission, WORKERS_DENIED } from './permission-model.js';
 import { resourceField } from './otlp-span-encoding.js';
 import { RecordEverySpanSampler, standardSampler } from './sampler.js';
 import { sendAtExit } from './send-at-exit.js';
@@ -36,6 +37,11 @@ function propagator(names: string[]): TextMapPropagator | null {
 
 /** Called by preload.cjs on a supported runtime. No resource detectors: nothing at startup touches the network. */
 export function start(): void {
+  const esm = entryIsEsm(process.argv[1], packageType);
+  if (esm && permission?.has('worker') === false) {
+    process.stderr.write(`${WORKERS_DENIED}\n`);
+    return;
+  }
   const { config, warnings } = readConfig(process.env);
   if (warnings.length > 0) {
     process.stderr.write(`toolforge-tracing: invalid settings, defaults used: ${warnings.join('; ')}\n`);
@@ -92,7 +98,7 @@ export function start(): void {
     contextManager.startPropagating();
     enable(instrumentation);
   });
-  if (entryIsEsm(process.argv[1], packageType)) registerEsmHooks(path.join(__dirname, 'hook.mjs'), esmHookedSpecifiers);
+  if (esm) registerEsmHooks(path.join(__dirname, 'hook.mjs'), esmHookedSpecifiers);
 
   // 'exit' also comes after process.exit() and an uncaught exception, where beforeExit does not.
   process.once('beforeExit', () => queue.flushBeforeExit());

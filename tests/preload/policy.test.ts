@@ -26,6 +26,11 @@ describe('gate', () => {
     assert.deepEqual(gate({ OTEL_SDK_DISABLED: ' TRUE ' }, 'v16.20.2', true), { start: false });
     assert.deepEqual(gate({}, 'v22.1.0', false), { start: false });
     assert.deepEqual(gate({ TOOLFORGE_TRACING_DISABLED: 'false' }, 'v22.1.0', true), { start: true });
+    assert.deepEqual(gate({}, 'v22.1.0', true, { readsPreload: true, dir: '/toolforge-tracing' }), { start: true });
+    assert.deepEqual(gate({}, 'v22.1.0', true, { readsPreload: false, dir: '/toolforge-tracing' }), {
+      start: false,
+      message: 'toolforge-tracing: the permission model does not allow reading /toolforge-tracing; tracing is off, the app runs normally (--allow-fs-read=/toolforge-tracing/* turns it on)',
+    });
     const old = gate({}, 'v16.20.2', true);
     assert.equal(old.start, false);
     assert.match((old as { message: string }).message, /^toolforge-tracing: Node\.js v16\.20\.2 is not supported/);
