@@ -161,6 +161,11 @@ function propagators(env: Env, warnings: string[]): string[] {
   return known.length > 0 ? known : ['tracecontext', 'baggage'];
 }
 
+/** The one line printed for every value not used as given. */
+export function settingsWarning(warnings: string[]): string {
+  return `toolforge-tracing: invalid settings, defaults used: ${warnings.join('; ')}`;
+}
+
 export function readConfig(env: Env): ConfigResult {
   const warnings: string[] = [];
   const resourceAttributes = parseResourceAttributes(value(env, 'OTEL_RESOURCE_ATTRIBUTES'), warnings);

@@ -5,7 +5,7 @@ import { defaultResource, resourceFromAttributes } from '@opentelemetry/resource
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { TextMapPropagator } from '@opentelemetry/api';
 import { profileByName, type Profile } from '../topology/index.js';
-import { readConfig, type PreloadConfig } from './env-config.js';
+import { readConfig, settingsWarning } from './env-config.js';
 import { entryIsEsm, packageType } from './entry-format.js';
 import { ContextOnDemandManager, PropagateFromFirstSpan } from './context-on-demand.js';
 import { registerEsmHooks } from './esm-hooks.js';
@@ -44,7 +44,7 @@ export function start(): void {
   }
   const { config, warnings } = readConfig(process.env);
   if (warnings.length > 0) {
-    process.stderr.write(`toolforge-tracing: invalid settings, defaults used: ${warnings.join('; ')}\n`);
+    process.stderr.write(`${settingsWarning(warnings)}\n`);
   }
   const resource = defaultResource().merge(
     resourceFromAttributes({
