@@ -38,10 +38,14 @@ export async function writeTls(dir: string, tls: TlsMaterial): Promise<void> {
   }
 }
 
-/** Spawns `toolforge-tracing webhook` (from source) with a fresh certificate; resolves once it listens. */
-export async function startWebhook(opts: { config?: string; args?: string[] } = {}): Promise<RunningWebhook> {
+/**
+ * Spawns `toolforge-tracing webhook` (from source) with `tls` (default: a fresh
+ * self-signed certificate; `ca` is what signed `tls`, for the test's clients); resolves
+ * once it listens.
+ */
+export async function startWebhook(opts: { config?: string; args?: string[]; tls?: TlsMaterial; ca?: string } = {}): Promise<RunningWebhook> {
   const dir = await mkdtemp(join(tmpdir(), 'tt-webhook-test-'));
-  const tls = await selfSignedTls(['localhost', '127.0.0.1']);
+  const tls = opts.tls ?? (await selfSignedTls(['localhost', '127.0.0.1']));
   await writeTls(dir, tls);
   const certFile = join(dir, 'tls.crt');
   const keyFile = join(dir, 'tls.key');
@@ -85,7 +89,7 @@ export async function startWebhook(opts: { config?: string; args?: string[] } = 
     await rm(dir, { recursive: true, force: true });
     return child.exitCode;
   };
-  return { url, ca: tls.cert, dir, certFile, keyFile, child, stderr: () => err, stop };
+  return { url, ca: opts.ca ?? tls.cert, dir, certFile, keyFile, child, stderr: () => err, stop };
 }
 
 export interface HttpResult {
