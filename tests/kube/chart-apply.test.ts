@@ -1,0 +1,115 @@
+/**
+ * The chart (Helm, environment `local`) against a real kube-apiserver: every object it
+ * renders is accepted by server-side apply with dryRun=All (the API server's own
+ * defaulting, validation and admission), and each ServiceAccount it creates, holding a
+ * TokenRequest token, can do exactly what its component needs and no more.
+ *
+ * The cert-manager objects (Certificate, Issuer) are left out of the dry run: their CRDs
+ * come from no package the project may install, and without them the API server has no
+ * such kinds.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { AuthorizationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { describe as describeObject, find, releaseNamespace, render, type K8sObject } from '../charts/helm.js';
+import { kubeRequest, startKubeControlPlane, type KubeControlPlane } from '../support/kube-control-plane.js';
+import { applyServerSide } from './chart-webhook.js';
+
+let cp: KubeControlPlane;
+let objects: K8sObject[];
+
+const crdBacked = new Set(['cert-manager.io/v1']);
+
+before(async () => {
+  cp = await startKubeControlPlane();
+  objects = await render('local');
+  const namespaces = [...new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => n !== undefined))];
+  await applyServerSide(cp.admin, namespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })));
+});
+after(async () => {
+  await cp?.stop();
+});
+
+describe('server-side apply with dryRun=All', () => {
+  test('the API server accepts every object the chart renders for `local` (except the cert-manager kinds)', async () => {
+    const candidates = objects.filter((o) => !crdBacked.has(o.apiVersion));
+    assert.deepEqual(
+      objects.filter((o) => crdBacked.has(o.apiVersion)).map(describeObject).sort(),
+      ['Certificate/toolforge-tracing-webhook', 'Issuer/toolforge-tracing-webhook-selfsigned'],
+    );
+    const applied = await applyServerSide(cp.admin, candidates, { dryRun: true });
+    assert.equal(applied.length, candidates.length);
+    // Dry run: nothing was stored.
+    const core = cp.admin.makeApiClient(CoreV1Api);
+    assert.deepEqual((await core.listNamespacedConfigMap({ namespace: releaseNamespace, labelSelector: 'app.kubernetes.io/part-of=toolforge-tracing' })).items, []);
+    assert.deepEqual((await core.listNamespacedServiceAccount({ namespace: releaseNamespace, labelSelector: 'app.kubernetes.io/part-of=toolforge-tracing' })).items, []);
+  });
+});
+
+/** Whether `kc`'s user may do `verb` on `resource` (SelfSubjectAccessReview, cluster-wide unless `namespace`). */
+async function may(kc: KubeConfig, verb: string, resource: string, o: { group?: string; namespace?: string; subresource?: string } = {}): Promise<boolean> {
+  const review = await kc.makeApiClient(AuthorizationV1Api).createSelfSubjectAccessReview({
+    body: { spec: { resourceAttributes: { verb, resource, group: o.group ?? '', namespace: o.namespace, subresource: o.subresource } } },
+  });
+  return review.status!.allowed;
+}
+
+describe('RBAC of each ServiceAccount the chart creates (TokenRequest tokens)', () => {
+  let webhook: KubeConfig;
+  let collector: KubeConfig;
+  before(async () => {
+    const rbac = objects.filter((o) => ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(o.kind));
+    assert.deepEqual(rbac.filter((o) => o.kind === 'ServiceAccount').map(describeObject).sort(), [
+      'ServiceAccount/toolforge-tracing-node-collector',
+      'ServiceAccount/toolforge-tracing-webhook',
+    ]);
+    await applyServerSide(cp.admin, rbac);
+    const sa = (suffix: string) => find(objects, 'ServiceAccount', suffix).metadata.name;
+    webhook = cp.kubeConfigForToken(await cp.serviceAccountToken(releaseNamespace, sa('-webhook')));
+    collector = cp.kubeConfigForToken(await cp.serviceAccountToken(releaseNamespace, sa('-node-collector')));
+  });
+
+  test('webhook: lists and watches namespaces; nothing else', async () => {
+    assert.equal(await may(webhook, 'list', 'namespaces'), true);
+    assert.equal(await may(webhook, 'watch', 'namespaces'), true);
+    for (const [verb, resource] of [
+      ['get', 'namespaces'],
+      ['patch', 'namespaces'],
+      ['create', 'namespaces'],
+      ['list', 'pods'],
+      ['create', 'pods'],
+      ['list', 'secrets'],
+      ['get', 'configmaps'],
+      ['list', 'nodes'],
+    ] as const) {
+      assert.equal(await may(webhook, verb, resource), false, `webhook may not ${verb} ${resource}`);
+    }
+    // Real calls, as the namespace watch makes them.
+    assert.equal((await kubeRequest(webhook, '/api/v1/namespaces?limit=1')).status, 200);
+    assert.equal((await kubeRequest(webhook, '/api/v1/pods?limit=1')).status, 403);
+    assert.equal((await kubeRequest(webhook, `/api/v1/namespaces/${releaseNamespace}/secrets`)).status, 403);
+  });
+
+  test('node collector: gets, lists and watches pods (k8s_attributes) and no more than the chart grants; cannot write or read secrets', async () => {
+    for (const resource of ['pods', 'namespaces']) {
+      for (const verb of ['get', 'list', 'watch']) assert.equal(await may(collector, verb, resource), true, `${verb} ${resource}`);
+    }
+    for (const verb of ['get', 'list', 'watch']) assert.equal(await may(collector, verb, 'replicasets', { group: 'apps' }), true, `${verb} replicasets`);
+    for (const [verb, resource, group] of [
+      ['create', 'pods', ''],
+      ['patch', 'pods', ''],
+      ['delete', 'pods', ''],
+      ['list', 'secrets', ''],
+      ['get', 'secrets', ''],
+      ['list', 'nodes', ''],
+      ['list', 'deployments', 'apps'],
+      ['create', 'namespaces', ''],
+    ] as const) {
+      assert.equal(await may(collector, verb, resource, { group }), false, `node collector may not ${verb} ${resource}`);
+    }
+    assert.equal(await may(collector, 'update', 'pods', { subresource: 'status' }), false);
+    assert.equal((await kubeRequest(collector, '/api/v1/pods?limit=1')).status, 200);
+    assert.equal((await kubeRequest(collector, `/api/v1/namespaces/${releaseNamespace}/secrets`)).status, 403);
+    assert.equal((await kubeRequest(collector, '/api/v1/nodes')).status, 403);
+  });
+});
