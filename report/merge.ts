@@ -56,8 +56,13 @@ export function mergeSamples(samples: WindowSamples, window: EvidenceWindow): De
   for (const { metric, value } of samples.serviceGraphFailures) {
     if (!isEndUser(metric)) countsOf(metric.client ?? '', metric.server ?? '', metric[SERVICE_GRAPH_DETAIL_LABEL] ?? '').failures += value;
   }
+  // A tool the agent sees (Python, PHP, ...) sends no trace context: the preloaded tool it calls
+  // records those requests as the service graph's end users. They are the agent's edges instead.
+  const agentCallsInto = new Map<string, number>();
   for (const { metric, value } of samples.agentRequests) {
-    countsOf(metric[AGENT_LABELS.tool] ?? '', metric[AGENT_LABELS.dependency] ?? '', metric[AGENT_LABELS.detail] ?? '').agent += value;
+    const server = metric[AGENT_LABELS.dependency] ?? '';
+    countsOf(metric[AGENT_LABELS.tool] ?? '', server, metric[AGENT_LABELS.detail] ?? '').agent += value;
+    agentCallsInto.set(server, (agentCallsInto.get(server) ?? 0) + value);
   }
   for (const { metric, value } of samples.agentFailures) {
     countsOf(metric[AGENT_LABELS.tool] ?? '', metric[AGENT_LABELS.dependency] ?? '', metric[AGENT_LABELS.detail] ?? '').failures += value;
@@ -93,7 +98,7 @@ export function mergeSamples(samples: WindowSamples, window: EvidenceWindow): De
   const nodes: DependencyNode[] = [...names].sort(compare).map((name) => {
     const node: DependencyNode = { name, kind: kindOfNodeName(name) };
     const users = endUser.get(name);
-    if (users !== undefined) node.endUserRequests = users;
+    if (users !== undefined) node.endUserRequests = Math.max(0, users - (agentCallsInto.get(name) ?? 0));
     return node;
   });
   return { window, nodes, edges: merged };

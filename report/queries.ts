@@ -18,9 +18,18 @@ import {
 /** The preload's own service-graph series: the agent's copies under these names are counted from its own series. */
 const preloadOnly = `{${SOURCE_LABEL}!="${AGENT_SOURCE}"}`;
 
-/** Counts per series grouped as given, rounded (increase() extrapolates), idle series dropped. */
+/**
+ * Counts per series grouped as given, rounded (increase() extrapolates), idle series dropped.
+ * A series born inside the window (a new edge, a one-off job) starts at its first count, which
+ * increase() cannot see: it needs two samples, and neither the service-graph connector nor the
+ * agent writes an initial 0. Such series get their first value added back; "born" means absent
+ * at the window's start. (The small left extrapolation increase() may also give a born series
+ * is at most one sample interval's worth: rounding hides it at the rates the reports see.)
+ */
 function counted(metric: string, by: string[], seconds: number): string {
-  return `round(sum by (${by.join(', ')}) (increase(${metric}[${seconds}s]))) > 0`;
+  const range = `${metric}[${seconds}s]`;
+  const born = `(min_over_time(${range}) unless ${metric} offset ${seconds}s)`;
+  return `round(sum by (${by.join(', ')}) ((increase(${range}) + ${born}) or increase(${range}))) > 0`;
 }
 
 /** `connection_type` tells the end-user virtual node (client "user") from a tool of that name. */
