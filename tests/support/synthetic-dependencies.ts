@@ -2,9 +2,10 @@ import type { DependencyData, DependencyEdge, DependencyNode, EdgeDetail } from 
 
 /**
  * A reproducible Toolforge-like dependency graph of any size, for the map tests and
- * bench/report.ts: tools call a few popular tools far more often than the rest (so there
- * are hubs), most tools use some shared services with per-wiki / per-database detail, a
- * few call out to the internet, some edges fail. The same options always give the same data.
+ * bench/report.ts: tools form communities (three calls in four stay inside one), call a
+ * few popular tools far more often than the rest (so there are hubs), most use some shared
+ * services with per-wiki / per-database detail, a few call out to the internet, some edges
+ * fail. The same options always give the same data.
  */
 export interface SyntheticOptions {
   tools: number;
@@ -82,21 +83,21 @@ export function syntheticDependencies(options: SyntheticOptions): DependencyData
     ...SERVICES.map((s) => ({ name: s.name, kind: 'service' as const })),
     ...EXTERNALS.map((e) => ({ name: e.name, kind: 'external' as const })),
   ];
-  // Popularity ~ 1/rank^1.1: a few tools are called by hundreds, most by none or a handful.
-  const weights = tools.map((_, i) => 1 / Math.pow(i + 1, 1.1));
-  const cumulative: number[] = [];
-  weights.reduce((sum, w, i) => (cumulative[i] = sum + w), 0);
-  const total = cumulative[cumulative.length - 1]!;
-  const pickTool = (): string => {
-    const r = random() * total;
-    let lo = 0;
-    let hi = cumulative.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cumulative[mid]! < r) lo = mid + 1;
-      else hi = mid;
-    }
-    return tools[lo]!;
+  // Popularity ~ 1/rank^1.1, globally and inside each community: a few tools are called by
+  // hundreds, most by none or a handful.
+  const communitySize = 40;
+  const communityOf = (index: number) => Math.floor(index / communitySize);
+  const powerLawPick = (from: number, count: number): string => {
+    let total = 0;
+    for (let i = 0; i < count; i++) total += 1 / Math.pow(i + 1, 1.1);
+    let r = random() * total;
+    for (let i = 0; i < count; i++) if ((r -= 1 / Math.pow(i + 1, 1.1)) < 0) return tools[from + i]!;
+    return tools[from]!;
+  };
+  const pickTool = (clientIndex: number): string => {
+    if (random() < 0.25) return powerLawPick(0, tools.length);
+    const start = communityOf(clientIndex) * communitySize;
+    return powerLawPick(start, Math.min(communitySize, tools.length - start));
   };
   const serviceTotal = SERVICES.reduce((s, x) => s + x.weight, 0);
   const pickService = () => {
@@ -119,9 +120,10 @@ export function syntheticDependencies(options: SyntheticOptions): DependencyData
   let attempts = 0;
   while (edges.size < budget && attempts < budget * 20) {
     attempts += 1;
-    const client = tools[Math.floor(random() * tools.length)]!;
+    const clientIndex = Math.floor(random() * tools.length);
+    const client = tools[clientIndex]!;
     const roll = random();
-    if (roll < 0.58) add(client, pickTool(), []);
+    if (roll < 0.58) add(client, pickTool(clientIndex), []);
     else if (roll < 0.96) {
       const service = pickService();
       add(client, service.name, service.details);

@@ -10,7 +10,7 @@ import type { DirectedGraph } from 'graphology';
 import type { DependencyGraph, EdgeAttributes, NodeAttributes } from '../../graph.js';
 import type { NodeKind } from '../../model.js';
 import type { MapLayout } from '../embedding.js';
-import { DIMMED_NODE_COLOR, FOCUS_EDGE_COLOR, KIND_STYLE, edgeColor, edgeSize, nodeSize } from './appearance.js';
+import { DIMMED_NODE_COLOR, FAILURE_COLOR, FOCUS_EDGE_COLOR, FOCUS_LABEL_LIMIT, KIND_STYLE, edgeColor, edgeSize, nodeSize, overviewEdgeAlpha } from './appearance.js';
 
 export interface MapView {
   readonly renderer: MapRenderer;
@@ -19,6 +19,8 @@ export interface MapView {
   setKindVisible(kind: NodeKind, visible: boolean): void;
   /** Nodes sigma has processed for drawing and not hidden: what is on the canvas. */
   drawnNodeCount(): number;
+  /** Where a node is drawn, in CSS pixels from the map's top left corner. */
+  viewportPosition(node: string): { x: number; y: number };
 }
 
 /** What sigma draws, set next to the report's own attributes (kind, endUserRequests). */
@@ -59,7 +61,8 @@ function decorate(graph: DependencyGraph, layout: MapLayout): MapGraph {
     i += 1;
     drawn.mergeNodeAttributes(node, drawing);
   });
-  graph.forEachEdge((edge, attributes) => drawn.mergeEdgeAttributes(edge, { size: edgeSize(attributes.requests), color: edgeColor(attributes.requests, attributes.failures) }));
+  const alpha = overviewEdgeAlpha(graph.size);
+  graph.forEachEdge((edge, attributes) => drawn.mergeEdgeAttributes(edge, { size: edgeSize(attributes.requests), color: edgeColor(attributes.requests, attributes.failures, alpha) }));
   return drawn;
 }
 
@@ -67,7 +70,7 @@ function createRenderer(container: HTMLElement, graph: MapGraph) {
   return new Sigma(graph, container, {
     customNodeState: { inFocus: false },
     customEdgeState: { inFocus: false },
-    customGraphState: { hasFocus: false },
+    customGraphState: { hasFocus: false, labelFocus: false },
     primitives: {
       nodes: {
         shapes: [sdfCircle(), sdfSquare(), sdfDiamond()],
@@ -80,14 +83,15 @@ function createRenderer(container: HTMLElement, graph: MapGraph) {
         DEFAULT_STYLES.nodes,
         { shape: { attribute: 'shape', defaultValue: 'circle' } },
         { when: (_a, state, graphState) => graphState.hasFocus && !state.inFocus, then: { color: DIMMED_NODE_COLOR, label: '', depth: 'nodes' } },
-        { whenState: 'inFocus', then: { labelVisibility: 'visible', depth: 'topNodes' } },
+        { whenState: 'inFocus', then: { depth: 'topNodes', size: (attributes) => attributes.size * 1.6 + 2 } },
+        { when: (_a, state, graphState) => state.inFocus && graphState.labelFocus, then: { labelVisibility: 'visible' } },
         { whenState: 'isHighlighted', then: { labelVisibility: 'visible', depth: 'topNodes', backdropVisibility: 'visible' } },
       ],
       edges: [
         DEFAULT_STYLES.edges,
         { head: 'arrow' },
         { when: (_a, state, graphState) => graphState.hasFocus && !state.inFocus, then: { visibility: 'hidden' } },
-        { when: (attributes, state) => state.inFocus && Number(attributes.failures ?? 0) === 0, then: { color: FOCUS_EDGE_COLOR, depth: 'topEdges' } },
+        { whenState: 'inFocus', then: { color: (attributes) => (attributes.failures > 0 ? FAILURE_COLOR : FOCUS_EDGE_COLOR), depth: 'topEdges' } },
         { whenState: 'isHovered', then: { color: FOCUS_EDGE_COLOR, depth: 'topEdges' } },
       ],
       stage: { background: '#f7f8fa' },
@@ -96,7 +100,7 @@ function createRenderer(container: HTMLElement, graph: MapGraph) {
       enableEdgeEvents: true,
       hideEdgesOnMove: true,
       labelDensity: 0.6,
-      labelRenderedSizeThreshold: 7,
+      labelRenderedSizeThreshold: 8,
     },
   });
 
@@ -125,13 +129,17 @@ export function createMapView(container: HTMLElement, reportGraph: DependencyGra
         renderer.setEdgesState(focusedEdges, { inFocus: true });
         renderer.setNodeState(newCenter, { isHighlighted: true });
       }
-      renderer.setGraphState({ hasFocus: newCenter !== undefined });
+      renderer.setGraphState({ hasFocus: newCenter !== undefined, labelFocus: members.size <= FOCUS_LABEL_LIMIT });
     },
     setKindVisible(kind, visible) {
       renderer.setNodesState(
         graph.filterNodes((_node, attributes) => attributes.kind === kind),
         { isHidden: !visible },
       );
+    },
+    viewportPosition(node) {
+      const { x, y } = graph.getNodeAttributes(node);
+      return renderer.graphToViewport({ x, y });
     },
     drawnNodeCount() {
       let drawn = 0;

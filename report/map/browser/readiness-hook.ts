@@ -6,6 +6,7 @@
  *   readyAtMs      performance.now() at that moment (ms since navigation start), else null
  *   nodeCount      nodes of the graph built from the embedded data; edgeCount likewise
  *   drawnNodeCount() nodes sigma has on the canvas (processed and not hidden)
+ *   viewportPosition(name) where a node is drawn: {x, y} in CSS pixels from the map's corner
  *   focus(name, hops?, direction?) focuses a node as the search does and returns what
  *                  the panel lists: [{name, hops, requests}], for direction 'dependents'
  *                  (default) exactly `report dependents NAME --transitive [--max-hops hops]`
@@ -22,6 +23,7 @@ export interface MapHook {
   nodeCount: number;
   edgeCount: number;
   drawnNodeCount(): number;
+  viewportPosition(name: string): { x: number; y: number };
   focus(name: string, hops?: number, direction?: Direction): Dependent[];
   dependents(): Dependent[];
   clearFocus(): void;
