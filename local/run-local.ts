@@ -23,7 +23,8 @@ export interface LocalOptions {
   log(line: string): void;
 }
 
-const firstLine = (text: string): string => text.split('\n').find((line) => line.trim() !== '')?.trim() ?? text;
+/** A failed child's message ends with its output: its last line says why. */
+const lastLine = (text: string): string => text.split('\n').filter((line) => line.trim() !== '').pop()?.trim() ?? text;
 
 export const defaultStateDir = (): string => path.join(toolsCacheDir(), 'local');
 
@@ -46,7 +47,7 @@ export async function runLocal(options: LocalOptions): Promise<void> {
   const logDir = path.join(options.stateDir, 'logs');
   await rm(logDir, { recursive: true, force: true });
   await mkdir(logDir);
-  const supervisor = new Supervisor(logDir);
+  const supervisor = new Supervisor(logDir, runDir);
   let ui: UiServer | undefined;
   let demo: RunningDemo | undefined;
   let stopping: Promise<void> | undefined;
@@ -75,7 +76,7 @@ export async function runLocal(options: LocalOptions): Promise<void> {
   };
 
   try {
-    const status: Record<string, unknown> = { demo: options.demo };
+    const status: Record<string, unknown> = { demo: options.demo, runDir };
     let prometheusUrl: string | undefined;
     ui = await startUiServer(options.listen, {
       load: () => {
@@ -92,7 +93,7 @@ export async function runLocal(options: LocalOptions): Promise<void> {
     const agent =
       unavailable === undefined
         ? await step('starting the eBPF agent', () => startAgent(supervisor, runDir, accounts, INTERVAL_SECONDS)).catch((error: Error) => {
-            unavailable = `it did not start (${firstLine(error.message)}; log: ${path.join(logDir, 'agent.log')})`;
+            unavailable = `it did not start (${lastLine(error.message)}; log: ${path.join(logDir, 'agent.log')})`;
             return undefined;
           })
         : undefined;
@@ -114,6 +115,7 @@ export async function runLocal(options: LocalOptions): Promise<void> {
     await instance.update({ url: ui.url, otlpEndpoint: collector.otlpEndpoint });
     if (options.demo) {
       demo = await step('starting the demo fleet', () => startDemo({ supervisor, dir: path.join(runDir, 'demo'), otlpEndpoint: collector.otlpEndpoint, log }));
+      status.frontProxyPort = demo.frontProxyPort;
     }
     log(`ready: the dependency map is at ${ui.url} (data: ${ui.url}api/graph; Prometheus: ${prometheus.url}); Ctrl-C stops everything`);
     await stopSignal;

@@ -29,12 +29,22 @@ export interface Supervised {
 
 const KEEP_OUTPUT = 64 * 1024;
 
+/** Set in the environment of every process a `local` run starts, to its run folder. */
+export const RUN_MARK_ENV = 'TOOLFORGE_TRACING_LOCAL_RUN';
+
 export class Supervisor {
   private readonly children: Supervised[] = [];
   private stopping = false;
 
-  /** Logs of each child go to `<logDir>/<name>.log`. */
-  constructor(private readonly logDir: string) {
+  /**
+   * Logs of each child go to `<logDir>/<name>.log`. Every child's environment gets `mark`
+   * (RUN_MARK_ENV=<run id>): a process of this run can be told from others, by tests and
+   * operators, whatever it execs.
+   */
+  constructor(
+    private readonly logDir: string,
+    private readonly mark: string,
+  ) {
     // Last resort when this process dies without stopAll() (an uncaught error): no orphans.
     process.once('exit', () => {
       for (const child of this.children) signalGroup(child.child, 'SIGKILL');
@@ -49,7 +59,7 @@ export class Supervisor {
     if (this.stopping) throw new Error(`not starting ${spec.name}: stopping`);
     const log: WriteStream = createWriteStream(join(this.logDir, `${spec.name.replace(/[^A-Za-z0-9._-]+/g, '-')}.log`), { flags: 'a' });
     const child = spawn(spec.command, spec.args ?? [], {
-      env: spec.env ?? process.env,
+      env: { ...(spec.env ?? process.env), [RUN_MARK_ENV]: this.mark },
       cwd: spec.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
