@@ -188,6 +188,10 @@ function containerEnv(
 export function buildPatch(decision: Exclude<Decision, { action: 'skip' }>, config: WebhookConfig, version: string): PatchOp[] {
   const pod = decision.pod;
   const skipped: Record<string, string> = decision.skipped.length > 0 ? { [skippedContainersAnnotation]: skippedAnnotationValue(decision.skipped) } : {};
+  if (decision.action === 'annotate' && decision.reason === 'already-injected') {
+    const before = pod.metadata?.annotations?.[skippedContainersAnnotation];
+    return annotationOps(pod, { [skippedContainersAnnotation]: [before, skippedAnnotationValue(decision.skipped)].filter((v) => v !== undefined && v !== '').join(',') });
+  }
   if (decision.action === 'annotate') return annotationOps(pod, skipped);
 
   const spec = pod.spec!;

@@ -6,7 +6,7 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { WebhookConfig } from './config.js';
 import { profileByName, toolFromNamespace } from '../topology/index.js';
-import { disabledEnv, injectAnnotation, injectedAnnotation } from './names.js';
+import { disabledEnv, injectAnnotation, injectedAnnotation, skippedContainersAnnotation } from './names.js';
 import { checkPodShape } from './pod-shape.js';
 
 /** Why a whole object is left untouched. */
@@ -52,7 +52,7 @@ export interface SkippedContainer {
 export type Decision =
   | { action: 'skip'; reason: SkipReason; detail?: string }
   /** No app container can be injected: only the skipped-containers annotation is written. */
-  | { action: 'annotate'; reason: 'no-eligible-container'; pod: V1Pod; skipped: SkippedContainer[] }
+  | { action: 'annotate'; reason: 'no-eligible-container' | 'already-injected'; pod: V1Pod; skipped: SkippedContainer[] }
   | { action: 'inject'; pod: V1Pod; tool: string; namespace: string; containers: number[]; skipped: SkippedContainer[] };
 
 function optsOut(value: string | undefined): boolean {
@@ -74,6 +74,22 @@ function containerSkip(container: V1Container): ContainerSkipReason | undefined 
   // envFrom may carry NODE_OPTIONS we cannot see; setting ours would silently replace it.
   if ((container.envFrom ?? []).length > 0) return 'env-from';
   return undefined;
+}
+
+/**
+ * Called again after a later webhook changed the pod. The injection stays as it is; but a
+ * container whose NODE_OPTIONS that webhook replaced with a reference (envvars-admission
+ * does, for `toolforge envvars create NODE_OPTIONS ...`) no longer loads the preload, and
+ * the pod then says so, as it would had the reference been there first.
+ */
+function reinvoked(pod: V1Pod, annotations: Record<string, string>): Decision {
+  const recorded = (annotations[skippedContainersAnnotation] ?? '').split(',');
+  const lost = pod.spec!.containers
+    .filter((c) => containerSkip(c) === 'node-options-from-ref' && !recorded.includes(`${c.name}=node-options-from-ref`))
+    .map((c) => ({ container: c.name, reason: 'node-options-from-ref' as const }));
+  if (lost.length === 0) return { action: 'skip', reason: 'already-injected', detail: annotations[injectedAnnotation] };
+  // Only the new entries: buildPatch appends them to what the annotation already says.
+  return { action: 'annotate', reason: 'already-injected', pod, skipped: lost };
 }
 
 export function decide(facts: AdmissionFacts, config: WebhookConfig): Decision {
@@ -100,7 +116,7 @@ export function decide(facts: AdmissionFacts, config: WebhookConfig): Decision {
 
   const annotations = pod.metadata?.annotations ?? {};
   if (optsOut(annotations[injectAnnotation]) || optsOut(pod.metadata?.labels?.[injectAnnotation])) return { action: 'skip', reason: 'pod-opt-out' };
-  if (annotations[injectedAnnotation] !== undefined) return { action: 'skip', reason: 'already-injected', detail: annotations[injectedAnnotation] };
+  if (annotations[injectedAnnotation] !== undefined) return reinvoked(pod, annotations);
 
   const containers: number[] = [];
   const skipped: SkippedContainer[] = [];

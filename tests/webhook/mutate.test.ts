@@ -243,6 +243,14 @@ describe('other shapes', () => {
     const p = await inject(webservicePod('twice'));
     assert.deepEqual((await mutate(p)).ops, []);
   });
+  test('reinvoked after another webhook replaced our NODE_OPTIONS with a Secret reference: only the skipped-containers annotation is added', async () => {
+    const p = await inject(webservicePod('late-envvars'));
+    const c = p.spec!.containers[0]!;
+    c.env = c.env!.map((e) => (e.name === 'NODE_OPTIONS' ? { name: 'NODE_OPTIONS', valueFrom: { secretKeyRef: { name: 'toolforge-envvars', key: 'NODE_OPTIONS' } } } : e));
+    const { ops } = await mutate(p);
+    assert.deepEqual(ops, [{ op: 'add', path: '/metadata/annotations/tracing.toolforge.org~1skipped-containers', value: 'webservice=node-options-from-ref' }]);
+    assert.deepEqual((await mutate(applyPatch(p, ops))).ops, [], 'and nothing more when called once again');
+  });
   test('opted-out pod: annotation or label', async () => {
     const a = webservicePod('shy');
     a.metadata!.annotations = { 'tracing.toolforge.org/inject': 'false' };
