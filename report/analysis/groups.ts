@@ -2,8 +2,9 @@
  * `report groups`: what must move together. Tools in a cycle (a strongly connected
  * component) always share a group; then each connected cluster of the tool-to-tool graph is
  * a group; a cluster larger than `maxGroupSize` is split by Louvain community detection on
- * the condensed graph (so a cycle is never cut), seeded so the same data gives the same
- * groups. Shared services are not in the tool graph, so they glue nothing together.
+ * the condensed graph (so a cycle is never cut), and a community still larger is split
+ * again, until Louvain finds no finer split (a cycle or a tight cluster can stay above the
+ * limit). Seeded, so the same data gives the same groups. Shared services are not in the tool graph, so they glue nothing together.
  */
 import { UndirectedGraph } from 'graphology';
 import louvainModule from 'graphology-communities-louvain';
@@ -49,7 +50,7 @@ export function groupsReport(graph: DependencyGraph, options: GroupsOptions): Gr
   const sets: Array<{ tools: string[]; split: boolean }> = [];
   for (const cluster of connectedComponents(tools)) {
     if (cluster.length <= options.maxGroupSize) sets.push({ tools: cluster, split: false });
-    else for (const community of communities(cluster, tools, condensation, options.seed)) sets.push({ tools: community, split: true });
+    else for (const community of split(cluster, tools, condensation, options)) sets.push({ tools: community, split: true });
   }
 
   const groupOf = new Map<string, number>();
@@ -75,6 +76,13 @@ export function groupsReport(graph: DependencyGraph, options: GroupsOptions): Gr
   });
   groups.forEach((group) => (group.uses = servicesUsed(graph, group.tools)));
   return { maxGroupSize: options.maxGroupSize, seed: options.seed, groups, standalone };
+}
+
+/** Communities of a cluster, and communities of those still above the limit, until Louvain finds no finer split. */
+function split(cluster: string[], tools: ToolGraph, condensation: Condensation, options: GroupsOptions): string[][] {
+  const parts = communities(cluster, tools, condensation, options.seed);
+  if (parts.length === 1) return parts;
+  return parts.flatMap((part) => (part.length > options.maxGroupSize ? split(part, tools, condensation, options) : [part]));
 }
 
 /** Louvain on the cluster's components (one node per cycle), weighted by requests in either direction. */

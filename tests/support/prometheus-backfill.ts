@@ -79,11 +79,7 @@ export async function backfill(workDir: string, families: MetricFamily[]): Promi
 }
 
 /** Backfills `families`, then starts Prometheus on that storage with a retention long enough to keep all of it. */
-export async function startBackfilledPrometheus(options: { workDir: string; families: MetricFamily[]; routePrefix?: string }): Promise<TestPrometheus> {
+export async function startBackfilledPrometheus(options: { workDir: string; families: MetricFamily[]; routePrefix?: string; queryLogFile?: string }): Promise<TestPrometheus> {
   await backfill(options.workDir, options.families);
-  return startPrometheus({
-    workDir: options.workDir,
-    ...(options.routePrefix === undefined ? {} : { routePrefix: options.routePrefix }),
-    args: ['--storage.tsdb.retention.time=100y'],
-  });
+  return startPrometheus({ ...options, args: ['--storage.tsdb.retention.time=100y'] });
 }

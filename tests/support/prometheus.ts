@@ -51,6 +51,8 @@ export async function startPrometheus(options: {
   routePrefix?: string;
   /** More flags, e.g. `--storage.tsdb.retention.time=10y` for backfilled data. */
   args?: string[];
+  /** Prometheus writes every query it runs here (one JSON object a line): what a test counts queries by. */
+  queryLogFile?: string;
 }): Promise<TestPrometheus> {
   const binary = requireBinary('prometheus', 'prometheus');
   const port = await freePort();
@@ -64,7 +66,13 @@ export async function startPrometheus(options: {
   }));
   const configPath = join(options.workDir, 'prometheus.yml');
   // JSON is YAML: no YAML text assembled by hand.
-  writeFileSync(configPath, JSON.stringify({ global: { scrape_interval: '1s', evaluation_interval: '1s' }, scrape_configs: scrapeConfigs }));
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      global: { scrape_interval: '1s', evaluation_interval: '1s', ...(options.queryLogFile === undefined ? {} : { query_log_file: options.queryLogFile }) },
+      scrape_configs: scrapeConfigs,
+    }),
+  );
   const url = `http://127.0.0.1:${port}${options.routePrefix ?? ''}`;
   const proc = startProcess({
     name: 'prometheus',
