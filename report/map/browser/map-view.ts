@@ -83,7 +83,7 @@ function createRenderer(container: HTMLElement, graph: MapGraph) {
         DEFAULT_STYLES.nodes,
         { shape: { attribute: 'shape', defaultValue: 'circle' } },
         { when: (_a, state, graphState) => graphState.hasFocus && !state.inFocus, then: { color: DIMMED_NODE_COLOR, label: '', depth: 'nodes' } },
-        { whenState: 'inFocus', then: { depth: 'topNodes', size: (attributes) => attributes.size * 1.6 + 2 } },
+        { whenState: 'inFocus', then: { depth: 'topNodes', size: (attributes) => Math.min(attributes.size * 1.4 + 2, 16) } },
         { when: (_a, state, graphState) => state.inFocus && graphState.labelFocus, then: { labelVisibility: 'visible' } },
         { whenState: 'isHighlighted', then: { labelVisibility: 'visible', depth: 'topNodes', backdropVisibility: 'visible' } },
       ],
@@ -98,6 +98,8 @@ function createRenderer(container: HTMLElement, graph: MapGraph) {
     },
     settings: {
       enableEdgeEvents: true,
+      // Nodes keep their size in pixels when zooming: zooming in separates them.
+      zoomToSizeRatioFunction: (ratio) => ratio,
       hideEdgesOnMove: true,
       labelDensity: 0.6,
       labelRenderedSizeThreshold: 8,
