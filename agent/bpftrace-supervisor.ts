@@ -1,0 +1,108 @@
+/**
+ * Runs bpftrace on the program the daemon builds, and keeps it running: when it exits or
+ * is killed it is started again (after `restartDelayMs`), with a freshly built program
+ * (libraries and opt-out marks as they are now). Every run has a number: its maps count
+ * from zero, so the reader knows where cumulative totals restart.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { OutputReader, type BpftraceOutput } from './map-reader.js';
+
+export interface SupervisorOptions {
+  bpftrace: string;
+  env: Record<string, string>;
+  /** The program for the next run. */
+  build: () => Promise<string>;
+  onOutput: (output: BpftraceOutput, run: number, program: string) => void;
+  /** bpftrace's stderr, line by line (its harmless RLIMIT_MEMLOCK notice removed). */
+  onStderr: (line: string, run: number) => void;
+  /** A run ended that nobody asked to end. */
+  onUnexpectedExit: (run: number, code: number | null, signal: NodeJS.Signals | null, attached: boolean) => void;
+  restartDelayMs: number;
+}
+
+const HARMLESS = /couldn't set RLIMIT_MEMLOCK/;
+
+export class BpftraceSupervisor {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private run = 0;
+  private stopping = false;
+  private restarting = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'toolforge-tracing-agent-'));
+
+  constructor(private readonly options: SupervisorOptions) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async start(): Promise<void> {
+    if (this.stopping) return;
+    const program = await this.options.build();
+    const file = join(this.dir, 'agent.bt');
+    writeFileSync(file, program);
+    const run = ++this.run;
+    const child = spawn(this.options.bpftrace, ['-k', '-f', 'json', '-B', 'none', '--no-warnings', file], {
+      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...this.options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const reader = new OutputReader();
+    let attached = false;
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const output = reader.read(line);
+      if (output === undefined) return;
+      if (output.type === 'attached') attached = true;
+      this.options.onOutput(output, run, program);
+    });
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      if (!HARMLESS.test(line) && line.trim() !== '') this.options.onStderr(line, run);
+    });
+    this.exited = new Promise((resolve) => {
+      child.once('error', (error) => {
+        this.options.onStderr(`cannot run ${this.options.bpftrace}: ${error.message}`, run);
+      });
+      child.once('close', (code, signal) => {
+        if (this.child === child) this.child = undefined;
+        resolve();
+        if (this.stopping || this.restarting) return;
+        this.options.onUnexpectedExit(run, code, signal, attached);
+        this.timer = setTimeout(() => void this.start(), this.options.restartDelayMs);
+      });
+    });
+  }
+
+  /** Ends the current run (its final maps are read) and starts a new one with a rebuilt program. */
+  async restart(): Promise<void> {
+    if (this.stopping) return;
+    this.restarting = true;
+    try {
+      await this.end(10_000);
+    } finally {
+      this.restarting = false;
+    }
+    await this.start();
+  }
+
+  /** SIGTERM: bpftrace prints its maps one last time (read before this resolves) and detaches. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    await this.end(graceMs);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async end(graceMs: number): Promise<void> {
+    const child = this.child;
+    if (child === undefined) return;
+    child.kill('SIGTERM');
+    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(kill);
+  }
+}

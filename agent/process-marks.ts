@@ -1,0 +1,44 @@
+/**
+ * Opt-out marks of processes already running when bpftrace starts (it sees later ones at
+ * execve): TOOLFORGE_TRACING_DISABLED=true -> 1 (not counted at all); NODE_OPTIONS
+ * containing the preload -> 2 (its network calls are the preload's spans; its file opens
+ * still count). The same rule as agent/programs/marks.bt.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { DISABLED_ENV } from '../contract/preload-env.js';
+
+export function markOfEnvironment(environ: string, preloadMarker: string): 1 | 2 | undefined {
+  let mark: 1 | 2 | undefined;
+  for (const entry of environ.split('\0')) {
+    const eq = entry.indexOf('=');
+    if (eq < 0) continue;
+    const name = entry.slice(0, eq);
+    const value = entry.slice(eq + 1);
+    if (name === DISABLED_ENV && value.toLowerCase() === 'true') return 1;
+    if (name === 'NODE_OPTIONS' && value.slice(0, 200).includes(preloadMarker)) mark = 2;
+  }
+  return mark;
+}
+
+/** pid -> mark for the processes of uids >= minUid (at most `limit`). */
+export function scanMarks(preloadMarker: string, limit: number): Map<number, 1 | 2> {
+  const marks = new Map<number, 1 | 2>();
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^[0-9]+$/.test(name));
+  } catch {
+    return marks;
+  }
+  for (const pid of pids) {
+    if (marks.size >= limit) break;
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    } catch {
+      continue;
+    }
+    const mark = markOfEnvironment(environ, preloadMarker);
+    if (mark !== undefined) marks.set(Number(pid), mark);
+  }
+  return marks;
+}

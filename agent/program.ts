@@ -1,0 +1,221 @@
+/**
+ * Builds the one bpftrace program the daemon runs from the files in agent/programs/: the
+ * placeholders there are filled with what this node has (which libc and libssl files tool
+ * processes map, which NFS prefixes, which processes opted out before we started). Pure:
+ * the daemon passes in what it found.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DISABLED_ENV } from '../contract/preload-env.js';
+
+// agent/programs/ next to this module (tsx), or from the bundled dist/cli.js, ../agent/programs/.
+const DIR = [new URL('./programs/', import.meta.url), new URL('../agent/programs/', import.meta.url)].map((url) => fileURLToPath(url)).find((dir) => existsSync(`${dir}tcp.bt`));
+const part = (name: string): string => {
+  if (DIR === undefined) throw new Error('agent/programs/ not found next to the agent code or the bundled CLI');
+  return readFileSync(DIR + name, 'utf8');
+};
+
+/** The signal groups; each can be left out when what it needs is missing. */
+export const PROBE_GROUPS = ['marks', 'tcp', 'dns', 'tls', 'writes', 'files'] as const;
+export type ProbeGroup = (typeof PROBE_GROUPS)[number];
+
+/** The counting maps the reader decodes, and their key layout (see key-codec.ts). */
+export const COUNT_MAPS = {
+  conn: 'tcp',
+  req: 'writes',
+  q: 'writes',
+  open: 'files',
+} as const satisfies Record<string, ProbeGroup>;
+export type CountMap = keyof typeof COUNT_MAPS;
+
+/** A library file that tool processes map, as a path the probes can attach through. */
+export interface Library {
+  /** e.g. /proc/1234/root/usr/lib/x86_64-linux-gnu/libssl.so.3, or the node's own path. */
+  path: string;
+  /** The functions present in it (only those are attached). */
+  symbols: ReadonlySet<string>;
+}
+
+export interface ProgramInput {
+  groups: ReadonlySet<ProbeGroup>;
+  minUid: number;
+  intervalSeconds: number;
+  /** Key every event by cgroup id too (Cloud VPS: the client is the systemd unit). */
+  keyByCgroup: boolean;
+  /** Substring of NODE_OPTIONS that means "runs our preload". */
+  preloadMarker: string;
+  nfsPrefixes: readonly string[];
+  libc: readonly Library[];
+  libssl: readonly Library[];
+  /** pid -> 1 (opted out) or 2 (runs the preload), for processes started before us. */
+  seedMarks: ReadonlyMap<number, 1 | 2>;
+  /** BPFTRACE_STRLEN the program runs with. */
+  strlen: number;
+  /** Bytes of an HTTP request searched for the Host header. */
+  headerScanBytes: number;
+}
+
+/** Characters allowed inside a string literal of the program (prefixes, marker): no quoting needed. */
+export const SAFE_LITERAL = /^[A-Za-z0-9/._+=:@-]+$/;
+
+function fill(text: string, values: Record<string, string>): string {
+  return text.replace(/\{\{([A-Z_]+)\}\}/g, (whole, key: string) => {
+    const value = values[key];
+    if (value === undefined) throw new Error(`program template: no value for ${whole}`);
+    return value;
+  });
+}
+
+/** The little-endian integer of up to 8 ASCII characters, as a load from memory holding them gives. */
+export function word(text: string): string {
+  let value = 0n;
+  for (let i = Math.min(text.length, 8) - 1; i >= 0; i--) value = (value << 8n) | BigInt(text.charCodeAt(i));
+  return `0x${value.toString(16)}`;
+}
+
+/** `<DISABLED_ENV>=` as the four words marks.bt compares (it is written for a 27-character name). */
+function disabledWords(): Record<string, string> {
+  const text = `${DISABLED_ENV}=`;
+  if (text.length !== 27) throw new Error(`marks.bt compares a 27-character "${DISABLED_ENV}="; adapt it to the new name`);
+  return { W_TOOLFORG: word(text.slice(0, 8)), W_E_TRACIN: word(text.slice(8, 16)), W_G_DISABL: word(text.slice(16, 24)), W_ED_EQ: word(text.slice(24)) };
+}
+
+function attach(libraries: readonly Library[], kind: 'uprobe' | 'uretprobe', symbol: string): string {
+  return libraries
+    .filter((library) => library.symbols.has(symbol))
+    .map((library) => `${kind}:${library.path}:${symbol}`)
+    .join(',\n');
+}
+
+/** Components of a prefix (a trailing partial one, like `dumps-`, counts) + 2. */
+export function cutDepth(prefix: string): number {
+  return prefix.split('/').filter((segment) => segment !== '').length + 2;
+}
+
+/** Which groups can run with these libraries (tls needs a libssl with SSL_write, dns a libc with getaddrinfo). */
+export function runnableGroups(input: Pick<ProgramInput, 'groups' | 'libc' | 'libssl'>): Set<ProbeGroup> {
+  const groups = new Set(input.groups);
+  if (!input.libc.some((l) => l.symbols.has('getaddrinfo'))) groups.delete('dns');
+  if (!input.libssl.some((l) => l.symbols.has('SSL_write') || l.symbols.has('SSL_write_ex'))) groups.delete('tls');
+  // Both count on the sockets tcp.bt remembers.
+  if (!groups.has('tcp')) {
+    groups.delete('writes');
+    groups.delete('tls');
+  }
+  return groups;
+}
+
+export function buildProgram(input: ProgramInput): string {
+  if (input.preloadMarker.length < 8) throw new Error('preload marker: at least 8 characters (its first 8 are searched as one word)');
+  if (!SAFE_LITERAL.test(input.preloadMarker)) throw new Error(`preload marker ${JSON.stringify(input.preloadMarker)} has characters other than ${SAFE_LITERAL.source}`);
+  const groups = runnableGroups(input);
+  const common = {
+    MIN_UID: String(input.minUid),
+    CGROUP: input.keyByCgroup ? 'cgroup' : '(uint64)0',
+    STRLEN_MINUS_ONE: String(input.strlen - 1),
+    HEADER_SCAN: String(input.headerScanBytes),
+  };
+  const words = (bytes: number): string => String(Math.ceil(bytes / 8));
+  const httpParse = fill(part('http-parse.inc'), {
+    ...common,
+    PATH_WORDS: words(input.strlen),
+    HOST_WORDS: words(input.strlen),
+    LINE_WORDS: words(input.headerScanBytes),
+    LOWEST_BYTE: part('lowest-byte.inc').replace(/\n$/, ''),
+  }).replace(/\n$/, '');
+  const out: string[] = [];
+
+  const seeds = [...input.seedMarks].map(([pid, mark]) => `  @mark[${pid}] = ${mark};`);
+  // Maps a probe reads but only an absent group writes get their type here.
+  const declarations: string[] = [];
+  if (!groups.has('tls')) declarations.push('  @tlson[0] = 0;', '  @tlssk[0] = (uint64)0;');
+  if (!groups.has('writes') && !groups.has('tls')) declarations.push('  @busy[0] = 0;');
+  if (!groups.has('dns')) declarations.push('  @dns[0, 0] = ((uint64)0, (uint64)0, (uint64)0);', '  @dnsname[0, 0] = "";');
+  out.push(
+    fill(part('marks.bt'), {
+      ...common,
+      SEED_MARKS: '{{BEGIN}}',
+      PRELOAD_MARKER: input.preloadMarker,
+      ...disabledWords(),
+      W_NODE_OPT: word('NODE_OPT'),
+      W_IONS_EQ: word('IONS='),
+      W_MARKER: word(input.preloadMarker.slice(0, 8)),
+      MARKER_LEN: String(input.preloadMarker.length),
+      MARKER_LEN_PLUS_ONE: String(input.preloadMarker.length + 1),
+    }),
+  );
+  if (groups.has('dns')) {
+    out.push(
+      fill(part('dns.bt'), {
+        ...common,
+        GETADDRINFO: attach(input.libc, 'uprobe', 'getaddrinfo'),
+        GETADDRINFO_RETURN: attach(input.libc, 'uretprobe', 'getaddrinfo'),
+      }),
+    );
+  }
+  // After dns.bt: bpftrace types a map from its first assignment in the text.
+  if (groups.has('tcp')) out.push(fill(part('tcp.bt'), common));
+  if (groups.has('tls')) {
+    const write = [attach(input.libssl, 'uprobe', 'SSL_write'), attach(input.libssl, 'uprobe', 'SSL_write_ex')].filter((s) => s !== '').join(',\n');
+    const writeReturn = [attach(input.libssl, 'uretprobe', 'SSL_write'), attach(input.libssl, 'uretprobe', 'SSL_write_ex')].filter((s) => s !== '').join(',\n');
+    if (input.libssl.some((l) => l.symbols.has('SSL_ctrl') && l.symbols.has('SSL_free'))) {
+      const sni = input.libssl.filter((l) => l.symbols.has('SSL_ctrl') && l.symbols.has('SSL_free'));
+      out.push(fill(part('tls-sni.bt'), { ...common, SSL_CTRL: attach(sni, 'uprobe', 'SSL_ctrl'), SSL_FREE: attach(sni, 'uprobe', 'SSL_free') }));
+    } else {
+      // Requests still name their Host; only the SNI fallback is missing.
+      declarations.push('  @sni[0] = "";');
+    }
+    out.push(fill(part('tls.bt'), { ...common, HTTP_PARSE: httpParse, SSL_WRITE: write, SSL_WRITE_RETURN: writeReturn }));
+  }
+  if (groups.has('writes')) {
+    const writes = [
+      { WRITE_PROBE: 'tracepoint:syscalls:sys_enter_write', FD: 'args->fd', BUF: 'args->buf', LEN: 'args->count' },
+      { WRITE_PROBE: 'tracepoint:syscalls:sys_enter_sendto', FD: 'args->fd', BUF: 'args->buff', LEN: 'args->len' },
+      { WRITE_PROBE: 'tracepoint:syscalls:sys_enter_writev', FD: 'args->fd', BUF: 'args->vec->iov_base', LEN: 'args->vec->iov_len' },
+    ];
+    for (const w of writes) out.push(fill(part('writes.bt'), { ...common, ...w }));
+    out.push(fill(part('http.bt'), { ...common, HTTP_PARSE: httpParse }));
+  }
+  if (groups.has('files')) {
+    for (const prefix of input.nfsPrefixes) {
+      if (!SAFE_LITERAL.test(prefix)) throw new Error(`NFS prefix ${JSON.stringify(prefix)} has characters other than ${SAFE_LITERAL.source}`);
+    }
+    const match = input.nfsPrefixes
+      .map((prefix, i) => `  ${i === 0 ? '' : 'else '}if (strncmp($p, "${prefix}", ${prefix.length}) == 0) { $d = ${cutDepth(prefix)}; }`)
+      .join('\n');
+    if (match !== '') {
+      out.push(
+        fill(part('files.bt'), {
+          ...common,
+          OPEN_PROBE: 'tracepoint:syscalls:sys_enter_openat,\ntracepoint:syscalls:sys_enter_openat2,\ntracepoint:syscalls:sys_enter_open',
+          OPEN_RETURN: 'tracepoint:syscalls:sys_exit_openat,\ntracepoint:syscalls:sys_exit_openat2,\ntracepoint:syscalls:sys_exit_open',
+          PREFIX_MATCH: match,
+        }),
+      );
+    }
+  }
+  const countMaps = (Object.keys(COUNT_MAPS) as CountMap[]).filter((map) => groups.has(COUNT_MAPS[map]) && (map !== 'open' || input.nfsPrefixes.length > 0));
+  const stateMaps = [...new Set(['mark', ...(groups.has('tcp') ? ['sk', 'skname', 'busy'] : []), ...(groups.has('writes') ? ['plain', 'scratch'] : []), ...(groups.has('dns') ? ['gai', 'dns', 'dnsname', 'dnsn'] : []), ...(groups.has('tls') ? ['sni', 'tlsw', 'tlson', 'tlssk', 'scratch'] : []), ...(groups.has('files') && input.nfsPrefixes.length > 0 ? ['openp', 'openf'] : [])])];
+  const dnsCleanup = groups.has('dns')
+    ? ['    if (@dnsn[pid] != 0) {', '      delete(@dnsn[pid]);', ...Array.from({ length: 8 }, (_, i) => `      if (@dns[pid, ${i}].2 != 0) { delete(@dns[pid, ${i}]); delete(@dnsname[pid, ${i}]); }`), '    }']
+    : [];
+  out.push(
+    fill(part('footer.bt'), {
+      ...common,
+      INTERVAL: String(input.intervalSeconds),
+      EXIT_CLEANUP: dnsCleanup.length === 0 ? '    // only the mark is kept per process' : dnsCleanup.join('\n'),
+      PRINT_MAPS: countMaps.map((map) => `  print(@${map});`).join('\n'),
+      CLEAR_MAPS: [...countMaps, ...stateMaps].map((map) => `  clear(@${map});`).join('\n'),
+    }),
+  );
+  const begin = [...seeds, ...declarations];
+  return out.join('\n').replace('{{BEGIN}}', begin.length === 0 ? '  @mark[0] = 0;' : begin.join('\n'));
+}
+
+/** The map a statement at `line` of the program counts into (for helper errors bpftrace reports by position). */
+export function mapAtLine(program: string, line: number, col: number): string | undefined {
+  const text = program.split('\n')[line - 1];
+  if (text === undefined) return undefined;
+  const from = text.slice(Math.max(0, col - 1));
+  return (/@([a-z]+)\[/.exec(from) ?? /@([a-z]+)\[/.exec(text))?.[1];
+}
