@@ -9,4 +9,4 @@ import { registerLocalCommand } from '../local/command.js';
 /** Each subcommand lives in the folder that owns it and registers itself here. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerWebhookCommand, registerPreloadCommand, registerTopologyCommand, registerLocalCommand, registerReportCommand];
+export const commands: RegisterCommand[] = [registerWebhookCommand, registerPreloadCommand, registerTopologyCommand, registerAgentCommand, registerLocalCommand, registerReportCommand];
