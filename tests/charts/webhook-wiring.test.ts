@@ -96,6 +96,14 @@ for (const env of environments) {
       assert.deepEqual(c.readinessProbe.httpGet, { path: '/readyz', port: 'https', scheme: 'HTTPS' });
     });
 
+    test('a stopping webhook pod drains (--drain-seconds) within its grace period, so rollouts admit no pod untraced', async () => {
+      const deployment = find(await render(env), 'Deployment', '-webhook') as K8sObject & { spec: { template: { spec: any } } };
+      const pod = deployment.spec.template.spec;
+      const drain = pod.containers[0].args.filter((a: string) => a.startsWith('--drain-seconds='));
+      assert.deepEqual(drain, ['--drain-seconds=5']);
+      assert.equal(pod.terminationGracePeriodSeconds, 15, 'the drain plus 10 s to close');
+    });
+
     test('RBAC: the webhook may only list and watch namespaces; the node collector only reads pods, namespaces, replicasets', async () => {
       const objects = await render(env);
       const webhookRole = find(objects, 'ClusterRole', '-webhook') as K8sObject & { rules: unknown };
@@ -121,6 +129,15 @@ test('the emergency switch removes the MutatingWebhookConfiguration and keeps th
   const objects = await render('tools', ['--set', 'webhook.admission.enabled=false']);
   assert.equal(objects.filter((o) => o.kind === 'MutatingWebhookConfiguration').length, 0);
   assert.ok(find(objects, 'Deployment', '-webhook'));
+});
+
+test('webhook.drainSeconds sets both the flag and the grace period', async () => {
+  const pod = (find(await render('tools', ['--set', 'webhook.drainSeconds=20']), 'Deployment', '-webhook') as K8sObject & { spec: { template: { spec: any } } }).spec.template.spec;
+  assert.ok(pod.containers[0].args.includes('--drain-seconds=20'));
+  assert.equal(pod.terminationGracePeriodSeconds, 30);
+  const result = await helm(templateArgs('tools', ['--set', 'webhook.drainSeconds=301']));
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, /at '\/webhook\/drainSeconds': maximum: got 301, want 300/);
 });
 
 test('a timeout above 5 s is refused by the values schema, naming the field', async () => {
