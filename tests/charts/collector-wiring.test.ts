@@ -19,7 +19,7 @@ import { chartDir, environments, find, helm, render, repoRoot, templateArgs, typ
 const sourceDir = path.join(repoRoot, 'collector-config');
 const configs = [
   { file: 'node-agent.yaml', kind: 'DaemonSet', suffix: '-node-collector' },
-  { file: 'gateway.yaml', kind: 'Deployment', suffix: '-gateway' },
+  { file: 'gateway.yaml', kind: 'StatefulSet', suffix: '-gateway' },
 ] as const;
 
 interface EnvVar {
@@ -31,7 +31,7 @@ type Workload = K8sObject & { spec: { template: { spec: { containers: Array<{ en
 
 /** What the kubelet would put in the environment (downward-API fields get stand-ins). */
 function containerEnv(workload: Workload): Record<string, string> {
-  const standIns: Record<string, string> = { 'spec.nodeName': 'tools-k8s-worker-nfs-1', 'metadata.name': 'toolforge-tracing-gateway-5d8f-x2x9q' };
+  const standIns: Record<string, string> = { 'spec.nodeName': 'tools-k8s-worker-nfs-1', 'metadata.name': 'toolforge-tracing-gateway-0' };
   const env: Record<string, string> = {};
   for (const v of workload.spec.template.spec.containers[0]!.env) {
     const fieldPath = v.valueFrom?.fieldRef?.fieldPath;

@@ -67,7 +67,7 @@ for (const env of environments) {
       const { datasources } = parse(text) as { datasources: Datasource[] };
       const prometheus = datasources.find((d) => d.type === 'prometheus')!;
       const tempo = datasources.find((d) => d.type === 'tempo')!;
-      const gateway = objects.find((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/component'] === 'gateway') as any;
+      const gateway = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.labels?.['app.kubernetes.io/component'] === 'gateway') as any;
       const remoteWrite = gateway.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === 'TOOLFORGE_TRACING_PROMETHEUS_REMOTE_WRITE_URL').value as string;
       assert.equal(new URL(prometheus.url).origin, new URL(remoteWrite).origin, 'Grafana queries the Prometheus the gateway writes to');
       assert.equal(tempo.jsonData?.serviceMap?.datasourceUid, prometheus.uid);

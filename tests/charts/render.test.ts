@@ -51,8 +51,9 @@ for (const env of environments) {
 
     test('it deploys the webhook, both collectors, and no agent unless asked', async () => {
       const objects = await render(env);
-      const expectedDeployments = env === 'local' ? ['gateway', 'tempo', 'webhook'] : ['gateway', 'webhook'];
+      const expectedDeployments = env === 'local' ? ['tempo', 'webhook'] : ['webhook'];
       assert.deepEqual(components(objects, 'Deployment'), expectedDeployments);
+      assert.deepEqual(components(objects, 'StatefulSet'), ['gateway']);
       assert.deepEqual(components(objects, 'DaemonSet'), ['node-collector']);
       assert.deepEqual(components(objects, 'PodDisruptionBudget'), ['gateway', 'webhook']);
       assert.equal(objects.filter((o) => o.kind === 'MutatingWebhookConfiguration').length, 1);
