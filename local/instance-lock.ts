@@ -10,7 +10,10 @@ export interface InstanceInfo {
   pid: number;
   url?: string;
   otlpEndpoint?: string;
-  uidMapFile?: string;
+  /** The run's copy of the preload (local run loads it). */
+  preload?: string;
+  /** The tools' passwd file (local run adds its account there). */
+  passwdFile?: string;
   startedAt: string;
 }
 

@@ -27,10 +27,10 @@ export function hostsFileText(hosts: HostsMap): string {
 }
 
 /** passwd(5) lines: root, nobody, and one account per tool whose group id is its uid. */
+export const passwdLine = (a: Account): string => `${a.name}:x:${a.uid}:${a.uid}:${a.name}:/nonexistent:/bin/sh\n`;
+
 export function passwdFileText(accounts: Account[]): string {
-  const lines = ['root:x:0:0:root:/root:/bin/sh', 'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin'];
-  for (const a of accounts) lines.push(`${a.name}:x:${a.uid}:${a.uid}:${a.name}:/nonexistent:/bin/sh`);
-  return `${lines.join('\n')}\n`;
+  return ['root:x:0:0:root:/root:/bin/sh\n', 'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n', ...accounts.map(passwdLine)].join('');
 }
 
 export function groupFileText(accounts: Account[]): string {
@@ -40,6 +40,8 @@ export function groupFileText(accounts: Account[]): string {
 }
 
 export interface PrivateNamespace {
+  /** The passwd file every process of the namespace sees: an account appended is known at once. */
+  passwdFile: string;
   /** Wraps a child so it runs with the private files, as `account` when given (root only). */
   wrap(spec: ChildSpec, account?: Account): ChildSpec;
 }
@@ -66,6 +68,7 @@ export async function privateNamespace(dir: string, hosts: HostsMap, accounts: A
   const unshareArgs = root ? ['--mount', '--propagation', 'private'] : ['--user', '--map-root-user', '--mount', '--propagation', 'private'];
   const setpriv = root ? requireBinary('setpriv', 'Debian package util-linux') : undefined;
   return {
+    passwdFile: files.passwd,
     wrap(spec, account) {
       const asAccount =
         account !== undefined && setpriv !== undefined

@@ -6,6 +6,7 @@ import { builtPreloadPath } from '../preload/command.js';
 import { isValidToolName } from '../topology/index.js';
 import { findBinary } from './binaries.js';
 import { readInstance } from './instance-lock.js';
+import { passwdLine, type Account } from './private-namespace.js';
 
 export interface RunInLocalOptions {
   command: string[];
@@ -35,8 +36,8 @@ export function runUid(tool: string): number {
 /**
  * Runs a program in the running `local` pipeline and returns its exit code. Node programs
  * load the preload through NODE_OPTIONS (as the webhook injects it); as root, the program
- * runs as the account `tools.<tool>`, which the agent maps to the tool through the run's uid
- * map; without root the agent is not running and only Node programs are seen.
+ * runs as the account `tools.<tool>`, added to the passwd file of the run's namespace, where
+ * the agent resolves it; without root the agent is not running and only Node programs are seen.
  */
 export async function runInLocal(options: RunInLocalOptions): Promise<number> {
   const instance = await readInstance(options.stateDir);
@@ -48,7 +49,7 @@ export async function runInLocal(options: RunInLocalOptions): Promise<number> {
   const tool = toolNameFor(program, options.tool);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    NODE_OPTIONS: [`--require ${builtPreloadPath()}`, process.env.NODE_OPTIONS].filter(Boolean).join(' '),
+    NODE_OPTIONS: [`--require ${instance.preload ?? builtPreloadPath()}`, process.env.NODE_OPTIONS].filter(Boolean).join(' '),
     OTEL_SERVICE_NAME: tool,
     OTEL_RESOURCE_ATTRIBUTES: `toolforge.tool=${tool},k8s.namespace.name=tool-${tool}`,
     OTEL_EXPORTER_OTLP_ENDPOINT: instance.otlpEndpoint,
@@ -59,14 +60,13 @@ export async function runInLocal(options: RunInLocalOptions): Promise<number> {
   let command = program;
   let commandArgs = args;
   const setpriv = findBinary('setpriv');
-  if (process.getuid?.() === 0 && instance.uidMapFile !== undefined && setpriv !== undefined) {
-    const uid = runUid(tool);
-    const account = `tools.${tool}`;
-    const known = await readFile(instance.uidMapFile, 'utf8').catch(() => '');
-    if (!known.split('\n').includes(`${uid} ${account}`)) await appendFile(instance.uidMapFile, `${uid} ${account}\n`);
+  if (process.getuid?.() === 0 && instance.passwdFile !== undefined && setpriv !== undefined) {
+    const account: Account = { name: `tools.${tool}`, uid: runUid(tool) };
+    const known = await readFile(instance.passwdFile, 'utf8').catch(() => '');
+    if (!known.includes(passwdLine(account))) await appendFile(instance.passwdFile, passwdLine(account));
     command = setpriv;
-    commandArgs = [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--', program, ...args];
-    options.log(`running ${program} as ${account} (uid ${uid}); see it at ${instance.url ?? 'the local UI'}`);
+    commandArgs = [`--reuid=${account.uid}`, `--regid=${account.uid}`, '--clear-groups', '--', program, ...args];
+    options.log(`running ${program} as ${account.name} (uid ${account.uid}); see it at ${instance.url ?? 'the local UI'}`);
   } else {
     options.log(`running ${program} as tool ${tool} (Node programs through the preload; the agent is not running for others)`);
   }

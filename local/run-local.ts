@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DependencyData } from '../report/model.js';
 import { toolsCacheDir } from './binaries.js';
-import { demoAccounts, startDemo, type RunningDemo } from './demo/demo.js';
+import { demoAccounts, demoHosts, startDemo, writeDemoMountTree, type RunningDemo } from './demo/demo.js';
+import { copyPreload } from './preload-copy.js';
+import { privateNamespace } from './private-namespace.js';
 import { acquireInstance } from './instance-lock.js';
 import { agentUnavailable, startAgent } from './services/agent.js';
 import { startLocalCollector } from './services/collector.js';
@@ -87,12 +89,17 @@ export async function runLocal(options: LocalOptions): Promise<void> {
       status: () => status,
     });
 
-    const accounts = options.demo ? demoAccounts() : [];
+    // The tools' world, shared with the agent so NSS knows their accounts (as on a Toolforge node).
+    const demoDir = path.join(runDir, 'demo');
+    await mkdir(demoDir, { recursive: true });
+    const namespace = await privateNamespace(runDir, options.demo ? demoHosts() : {}, options.demo ? demoAccounts() : [], options.demo ? await writeDemoMountTree(demoDir) : undefined);
+    const preload = await copyPreload(runDir);
+    await instance.update({ passwdFile: namespace.passwdFile, preload });
     const scrape: Record<string, string> = {};
     let unavailable = options.agent ? agentUnavailable() : 'disabled with --no-agent';
     const agent =
       unavailable === undefined
-        ? await step('starting the eBPF agent', () => startAgent(supervisor, runDir, accounts, INTERVAL_SECONDS)).catch((error: Error) => {
+        ? await step('starting the eBPF agent', () => startAgent(supervisor, namespace, INTERVAL_SECONDS)).catch((error: Error) => {
             unavailable = `it did not start (${lastLine(error.message)}; log: ${path.join(logDir, 'agent.log')})`;
             return undefined;
           })
@@ -100,7 +107,6 @@ export async function runLocal(options: LocalOptions): Promise<void> {
     if (agent !== undefined) {
       scrape['toolforge-agent'] = agent.metrics;
       status.agent = 'running';
-      await instance.update({ uidMapFile: agent.uidMapFile });
     } else {
       log(`not running the eBPF agent: ${unavailable}; Node tools are still traced by the preload`);
       status.agent = `not running: ${unavailable}`;
@@ -114,7 +120,7 @@ export async function runLocal(options: LocalOptions): Promise<void> {
     status.otlpEndpoint = collector.otlpEndpoint;
     await instance.update({ url: ui.url, otlpEndpoint: collector.otlpEndpoint });
     if (options.demo) {
-      demo = await step('starting the demo fleet', () => startDemo({ supervisor, dir: path.join(runDir, 'demo'), otlpEndpoint: collector.otlpEndpoint, log }));
+      demo = await step('starting the demo fleet', () => startDemo({ supervisor, dir: demoDir, namespace, preload, otlpEndpoint: collector.otlpEndpoint, log }));
       status.frontProxyPort = demo.frontProxyPort;
     }
     log(`ready: the dependency map is at ${ui.url} (data: ${ui.url}api/graph; Prometheus: ${prometheus.url}); Ctrl-C stops everything`);

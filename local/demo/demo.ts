@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
-import { access, constants, cp, mkdir, stat, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
-import { builtPreloadPath } from '../../preload/command.js';
 import { requireBinary, SETUP_HINT } from '../binaries.js';
 import { freePort } from '../ports.js';
-import { privateNamespace, type Account, type HostsMap } from '../private-namespace.js';
+import type { Account, HostsMap, PrivateNamespace } from '../private-namespace.js';
 import { repoPath } from '../repo-paths.js';
 import { startMariaDb } from '../services/mariadb.js';
 import { startRedis } from '../services/redis.js';
@@ -22,16 +21,27 @@ export interface DemoOptions {
   supervisor: Supervisor;
   /** This run's private folder. */
   dir: string;
+  /** Made by the run with demoHosts(), demoAccounts() and writeDemoMountTree(dir). */
+  namespace: PrivateNamespace;
+  /** The preload as the run copied it (copyPreload). */
+  preload: string;
   /** Where Node tools send their spans (the local collector). */
   otlpEndpoint: string;
   log(line: string): void;
 }
 
 export interface RunningDemo {
-  accounts: Account[];
   /** The front proxy every `<tool>.toolforge.org` resolves to (loopback, this port). */
   frontProxyPort: number;
   stop(): Promise<void>;
+}
+
+/** Writes what the namespace's tmpfs on /mnt is filled from (the NFS dumps) and returns its folder. */
+export async function writeDemoMountTree(dir: string): Promise<string> {
+  const mnt = path.join(dir, 'mnt');
+  await mkdir(path.dirname(path.join(mnt, DUMPS_RELATIVE)), { recursive: true });
+  await writeFile(path.join(mnt, DUMPS_RELATIVE), '<feed><doc><title>Wikipedia: Main Page</title></doc></feed>\n');
+  return mnt;
 }
 
 export const demoAccounts = (): Account[] => FLEET.map((tool, i) => ({ name: `tools.${tool.name}`, uid: FIRST_DEMO_UID + i }));
@@ -76,16 +86,10 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const tls = await selfSignedCertificate(tlsDir, [...DEMO_WIKI_HOSTS]);
   const wiki = await startWikiServer(tls);
   const proxy = await startFrontProxy();
-  const mnt = path.join(dir, 'mnt');
-  await mkdir(path.dirname(path.join(mnt, DUMPS_RELATIVE)), { recursive: true });
-  await writeFile(path.join(mnt, DUMPS_RELATIVE), '<feed><doc><title>Wikipedia: Main Page</title></doc></feed>\n');
 
+  const { namespace } = options;
   const accounts = demoAccounts();
-  const namespace = await privateNamespace(dir, demoHosts(), accounts, mnt);
-  // As the webhook's init container does: the preload is copied where the tool can read it.
-  const built = builtPreloadPath();
-  const preload = path.join(dir, 'preload', path.basename(built));
-  await cp(path.dirname(built), path.dirname(preload), { recursive: true });
+  const { preload } = options;
   await assertReadableByTools(repoPath('local', 'demo', 'apps'));
   const shared: NodeJS.ProcessEnv = {
     PATH: '/usr/local/bin:/usr/bin:/bin',
@@ -114,7 +118,6 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
 
   const driver = driveEndUsers(proxy.port, FLEET.filter((t) => t.endUsers));
   return {
-    accounts,
     frontProxyPort: proxy.port,
     stop: async () => {
       clearInterval(driver);

@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { findBinary } from '../binaries.js';
-import type { Account } from '../private-namespace.js';
+import type { PrivateNamespace } from '../private-namespace.js';
 import { freePort, waitForPort } from '../ports.js';
 import { repoPath } from '../repo-paths.js';
 import type { Supervisor } from '../supervisor.js';
@@ -16,27 +14,24 @@ export function agentUnavailable(): string | undefined {
   return undefined;
 }
 
-/** The agent's fallback account map: "<uid> <account>" per line (`agent --uid-map`). */
-export function uidMapText(accounts: Account[]): string {
-  return accounts.map((a) => `${a.uid} ${a.name}\n`).join('');
-}
-
 export interface LocalAgent {
   /** host:port of its /metrics, for Prometheus. */
   metrics: string;
-  uidMapFile: string;
 }
 
-/** `toolforge-tracing agent` as a child: exposition for the local Prometheus, demo accounts from a uid map. */
-export async function startAgent(supervisor: Supervisor, dir: string, accounts: Account[], intervalSeconds: number): Promise<LocalAgent> {
+/**
+ * `toolforge-tracing agent` as a child, serving /metrics for the local Prometheus. It runs in
+ * the tools' namespace, so NSS (`getent passwd`, as on a Toolforge node) knows their accounts.
+ */
+export async function startAgent(supervisor: Supervisor, namespace: PrivateNamespace, intervalSeconds: number): Promise<LocalAgent> {
   const port = await freePort();
-  const uidMapFile = path.join(dir, 'uid-map');
-  await writeFile(uidMapFile, uidMapText(accounts));
-  const agent = supervisor.start({
-    name: 'agent',
-    command: repoPath('bin', 'toolforge-tracing'),
-    args: ['agent', '--profile', 'toolforge', '--metrics-listen', `127.0.0.1:${port}`, '--uid-map', uidMapFile, '--interval', String(intervalSeconds)],
-  });
+  const agent = supervisor.start(
+    namespace.wrap({
+      name: 'agent',
+      command: repoPath('bin', 'toolforge-tracing'),
+      args: ['agent', '--profile', 'toolforge', '--metrics-listen', `127.0.0.1:${port}`, '--interval', String(intervalSeconds)],
+    }),
+  );
   await Promise.race([waitForPort(port, '127.0.0.1', 60_000), agent.exited.then(() => Promise.reject(new Error(`the agent exited: ${agent.output()}`)))]);
-  return { metrics: `127.0.0.1:${port}`, uidMapFile };
+  return { metrics: `127.0.0.1:${port}` };
 }
