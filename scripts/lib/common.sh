@@ -155,7 +155,7 @@ ensure_kube_binaries() {
       [ -x "$dir/bin/$bin" ] && exit 0
       require_go "$bin"
       local log="$dir/build-$bin.log"
-      say "building $bin $kube_version from the Go module proxy into $dir (once; 5-15 min on 2 cores; log: $log)"
+      say "building $bin $kube_version from the Go module proxy into $dir (once; 10-40 min on 2 shared cores; log: $log)"
       : >"$log"
       if [ ! -f "$dir/src/go.mod" ]; then
         local upstream
