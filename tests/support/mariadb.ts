@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { mariaDbInstallArgs, mariaDbLayout, mariaDbServerArgs } from '../../local/services/mariadb.js';
 import { requireBinary, requireRoot } from './binaries.js';
 import { freePort, waitForPort } from './ports.js';
 import { runToExit, startProcess, type ManagedProcess } from './processes.js';
@@ -15,7 +15,8 @@ export interface MariaDbServer {
 
 /**
  * A real MariaDB server (Debian mariadb-server) on a free loopback port with its own
- * data directory in a temp dir. Runs as root (`--user=root`), which the tests are.
+ * data directory in a temp dir. Runs as root (`--user=root`), which the tests are. The server's
+ * arguments are the ones `toolforge-tracing local` uses (local/services/mariadb.ts).
  */
 export async function startMariaDb(): Promise<MariaDbServer> {
   requireRoot('mariadbd is started with --user=root on a private data directory');
@@ -23,13 +24,13 @@ export async function startMariaDb(): Promise<MariaDbServer> {
   const installDb = requireBinary('mariadb-install-db', 'mariadb-server');
   const client = requireBinary('mariadb', 'mariadb-client');
   const dir = await makeTempDir('mariadb');
-  const datadir = path.join(dir.path, 'data');
-  const socket = path.join(dir.path, 'mysqld.sock');
+  const layout = mariaDbLayout(dir.path);
+  const { socket } = layout;
   const init = await runToExit(
     {
       name: 'mariadb-install-db',
       command: installDb,
-      args: ['--no-defaults', `--datadir=${datadir}`, '--user=root', '--auth-root-authentication-method=socket', '--skip-test-db'],
+      args: mariaDbInstallArgs(layout),
     },
     120000,
   );
@@ -41,18 +42,7 @@ export async function startMariaDb(): Promise<MariaDbServer> {
   const proc = startProcess({
     name: 'mariadbd',
     command: mariadbd,
-    args: [
-      '--no-defaults',
-      `--datadir=${datadir}`,
-      `--socket=${socket}`,
-      `--port=${port}`,
-      '--bind-address=127.0.0.1',
-      '--user=root',
-      `--pid-file=${path.join(dir.path, 'mysqld.pid')}`,
-      '--skip-log-bin',
-      '--innodb-buffer-pool-size=16M',
-      '--skip-name-resolve',
-    ],
+    args: mariaDbServerArgs(layout, port),
   });
   try {
     await waitForPort(port, '127.0.0.1', 60000);

@@ -1,3 +1,4 @@
+import { redisServerArgs } from '../../local/services/redis.js';
 import { requireBinary } from './binaries.js';
 import { freePort, waitForPort } from './ports.js';
 import { startProcess, type ManagedProcess } from './processes.js';
@@ -17,7 +18,7 @@ export async function startRedis(): Promise<RedisServer> {
   const proc = startProcess({
     name: 'redis-server',
     command: bin,
-    args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir.path, '--daemonize', 'no'],
+    args: redisServerArgs(port, dir.path),
   });
   try {
     await waitForPort(port);
