@@ -154,10 +154,12 @@ export async function startKubeControlPlane(opts: { controllerManager?: boolean 
   };
   const tmp: TempDir = await makeTempDir('kube');
   const dir = tmp.path;
-  const processes: ManagedProcess[] = [];
+  let etcd: ManagedProcess | undefined;
   let apiserver: ManagedProcess | undefined;
+  let kcm: ManagedProcess | undefined;
+  // Clients before servers: each stops while what it talks to is still there.
   const stopAll = async () => {
-    for (const p of [apiserver, ...processes.reverse()]) await p?.stop('SIGTERM', 5000);
+    for (const p of [kcm, apiserver, etcd]) await p?.stop('SIGTERM', 5000);
     await tmp.remove();
   };
   try {
@@ -175,7 +177,7 @@ export async function startKubeControlPlane(opts: { controllerManager?: boolean 
     const ca = await readFile(join(dir, 'ca.crt'), 'utf8');
 
     const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
-    const etcd = startProcess({
+    etcd = startProcess({
       name: 'etcd',
       command: binaries.etcd,
       args: [
@@ -192,7 +194,6 @@ export async function startKubeControlPlane(opts: { controllerManager?: boolean 
       ],
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
     });
-    processes.push(etcd);
     await waitFor('etcd answering /health', 30_000, etcd, async () => (await fetch(`http://127.0.0.1:${etcdClient}/health`)).ok);
 
     const server = `https://127.0.0.1:${apiPort}`;
@@ -234,7 +235,7 @@ export async function startKubeControlPlane(opts: { controllerManager?: boolean 
     await startApiServer();
 
     if (binaries.kcm !== undefined) {
-      const kcm = startProcess({
+      kcm = startProcess({
         name: 'kube-controller-manager',
         command: binaries.kcm,
         args: [
@@ -252,7 +253,6 @@ export async function startKubeControlPlane(opts: { controllerManager?: boolean 
         ],
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
       });
-      processes.push(kcm);
     }
 
     const core = admin.makeApiClient(CoreV1Api);
