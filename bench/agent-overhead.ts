@@ -152,9 +152,9 @@ async function startPerEventTracer(dir: string): Promise<PerEventTracer> {
   writeFileSync(
     program,
     [
-      `tracepoint:sock:inet_sock_set_state /uid >= 1000 && args->newstate == 2/ { printf("connect %d %d\\n", pid, args->dport); }`,
-      `tracepoint:syscalls:sys_enter_openat /uid >= 1000/ { printf("open %d %s\\n", pid, str(args->filename)); }`,
-      `uprobe:${LIBSSL}:SSL_write, uprobe:${LIBSSL}:SSL_write_ex /uid >= 1000/ { printf("tls %d %d\\n", pid, arg2); }`,
+      `tracepoint:sock:inet_sock_set_state /uid >= 1000 && args->newstate == 2/ { printf("connect %d %d %d\\n", uid, pid, args->dport); }`,
+      `tracepoint:syscalls:sys_enter_openat /uid >= 1000/ { printf("open %d %d %s\\n", uid, pid, str(args->filename)); }`,
+      `uprobe:${LIBSSL}:SSL_write, uprobe:${LIBSSL}:SSL_write_ex /uid >= 1000/ { printf("tls %d %d %d\\n", uid, pid, arg2); }`,
       '',
     ].join('\n'),
   );
@@ -172,6 +172,8 @@ async function startPerEventTracer(dir: string): Promise<PerEventTracer> {
     for (const line of lines) {
       const kind = line.slice(0, line.indexOf(' '));
       if (kind === 'Lost') lost += Number(/^Lost (\d+) events/.exec(line)?.[1] ?? 0);
+      // Every tool's events are printed (as the old tracer printed every tools.* user's); the bench counts its own tool's.
+      else if (!line.startsWith(`${kind} ${TOOL_UID} `)) continue;
       // The old tracer's user-space filter: only opens under the shared volumes matter.
       else if (kind === 'open' && !/ \/(data\/project|data\/scratch|public\/dumps|mnt\/nfs\/dumps-)/.test(line)) counts.set('open-outside', (counts.get('open-outside') ?? 0) + 1);
       else counts.set(kind, (counts.get(kind) ?? 0) + 1);
@@ -180,10 +182,10 @@ async function startPerEventTracer(dir: string): Promise<PerEventTracer> {
   return { lines: (kind) => counts.get(kind) ?? 0, lost: () => lost, stop: async () => void (await proc.stop('SIGINT', 10_000)) };
 }
 
-/** utime+stime (clock ticks) and VmRSS (KiB) of a process and its children. */
-function usage(pid: number): { ticks: number; rssKiB: number; hwmKiB: number } {
+/** utime+stime (clock ticks), VmRSS and VmHWM (KiB) of a process and (by default) its children. */
+function usage(pid: number, withChildren = true): { ticks: number; rssKiB: number; hwmKiB: number } {
   const pids = [pid];
-  for (let i = 0; i < pids.length; i++) {
+  for (let i = 0; withChildren && i < pids.length; i++) {
     try {
       for (const task of readFileSync(`/proc/${pids[i]}/task/${pids[i]}/children`, 'utf8').trim().split(/\s+/)) if (task !== '') pids.push(Number(task));
     } catch {
@@ -231,13 +233,18 @@ async function main(): Promise<void> {
     for (const w of WORKLOADS) runs[variant][w].push(perSecond(await loop(w, ports, files, SECONDS)));
   };
   const ratios: Record<'agent' | 'tracer', Record<Workload, number[]>> = { agent: { connect: [], https: [], open: [] }, tracer: { connect: [], https: [], open: [] } };
+  const agentPhases: string[] = [];
 
   try {
     for (let round = 0; round < ROUNDS; round++) {
       const before = runs.none.connect.length;
       await measureAll('none');
       const agent = await startAgent(dir.path);
+      const before0 = { usage: usage(agent.proc.child.pid!), metrics: await agent.metrics(), at: Date.now() };
       await measureAll('agent');
+      const after0 = { usage: usage(agent.proc.child.pid!), metrics: await agent.metrics(), at: Date.now() };
+      const restarts = sample(after0.metrics, 'toolforge_agent_bpftrace_restarts_total') - sample(before0.metrics, 'toolforge_agent_bpftrace_restarts_total');
+      agentPhases.push(`round ${round + 1}: the agent used ${((after0.usage.ticks - before0.usage.ticks) / 100 / ((after0.at - before0.at) / 1000)).toFixed(2)} cores while the loops ran, bpftrace restarted ${restarts} times`);
       await agent.stop();
       const tracer = await startPerEventTracer(dir.path);
       await measureAll('tracer');
@@ -264,6 +271,7 @@ async function main(): Promise<void> {
     const agentCounted = sample(m1, 'toolforge_internal_dependencies_total', series) - sample(m0, 'toolforge_internal_dependencies_total', series);
     const agentLost = sample(m1, 'toolforge_agent_events_lost_total') - sample(m0, 'toolforge_agent_events_lost_total');
     const overflow = sample(m1, 'toolforge_agent_map_overflow_total') - sample(m0, 'toolforge_agent_map_overflow_total');
+    const sustainedRestarts = sample(m1, 'toolforge_agent_bpftrace_restarts_total') - sample(m0, 'toolforge_agent_bpftrace_restarts_total');
 
     // The agent's own cost at a paced rate.
     const pid = agent.proc.child.pid!;
@@ -272,6 +280,7 @@ async function main(): Promise<void> {
     const paced = await loop('connect', ports, files, PACED_SECONDS, PACED_RATE);
     const u1 = usage(pid);
     const cores = (u1.ticks - u0.ticks) / 100 / ((Date.now() - t0) / 1000);
+    const daemonOnly = usage(pid, false);
     await agent.stop();
 
     const tracer = await startPerEventTracer(dir.path);
@@ -286,16 +295,17 @@ async function main(): Promise<void> {
     process.stdout.write(`  connect()+close() loop   agent ${fmt(ratios.agent.connect)}   per-event tracer ${fmt(ratios.tracer.connect)}   target >= 0.95\n`);
     process.stdout.write(`  Python HTTPS requests    agent ${fmt(ratios.agent.https)}   per-event tracer ${fmt(ratios.tracer.https)}   target >= 0.97\n`);
     process.stdout.write(`  open() outside prefixes  agent ${fmt(ratios.agent.open)}   per-event tracer ${fmt(ratios.tracer.open)}   target >= 0.90\n`);
+    for (const line of agentPhases) process.stdout.write(`  ${line}\n`);
     process.stdout.write(`  no-agent rates (median): connect ${median(runs.none.connect).toFixed(0)}/s, HTTPS ${median(runs.none.https).toFixed(0)}/s, open ${median(runs.none.open).toFixed(0)}/s\n`);
     process.stdout.write(`\nsustained connects, asked ${RATE}/s for ${SUSTAIN} s:\n`);
     process.stdout.write(
-      `  agent:            ${sustainedAgent.ops} connects at ${perSecond(sustainedAgent).toFixed(0)}/s; counted ${agentCounted} (missing ${sustainedAgent.ops - agentCounted}), events lost ${agentLost}, map overflow ${overflow}\n`,
+      `  agent:            ${sustainedAgent.ops} connects at ${perSecond(sustainedAgent).toFixed(0)}/s; counted ${agentCounted} (missing ${sustainedAgent.ops - agentCounted}), events lost ${agentLost}, map overflow ${overflow}, bpftrace restarts ${sustainedRestarts}\n`,
     );
     process.stdout.write(
       `  per-event tracer: ${sustainedTracer.ops} connects at ${perSecond(sustainedTracer).toFixed(0)}/s; lines read ${tracerLines} (missing ${sustainedTracer.ops - tracerLines}), bpftrace reported ${tracerLost} lost\n`,
     );
     process.stdout.write(
-      `\nagent's own cost at ${perSecond(paced).toFixed(0)} connects/s for ${PACED_SECONDS} s (daemon + bpftrace): CPU ${cores.toFixed(3)} cores, RSS ${mib(u1.rssKiB)} MiB (peak ${mib(u1.hwmKiB)} MiB); targets < 0.1 core, < 150 MiB\n`,
+      `\nagent's own cost at ${perSecond(paced).toFixed(0)} connects/s for ${PACED_SECONDS} s (daemon + bpftrace): CPU ${cores.toFixed(3)} cores, RSS ${mib(u1.rssKiB)} MiB (peak ${mib(u1.hwmKiB)} MiB; the daemon ${mib(daemonOnly.rssKiB)} MiB, bpftrace the rest); targets < 0.1 core, < 150 MiB\n`,
     );
     process.stdout.write(`load average at the end ${load()}\n`);
   } finally {
