@@ -111,6 +111,8 @@ describe('the Cloud VPS systemd unit', { timeout: 300_000 }, () => {
       ReadWritePaths: '/sys/kernel/tracing',
       AmbientCapabilities: '',
       KillMode: 'mixed',
+      MemoryMax: '640M',
+      CPUQuota: '100%',
     };
     for (const [key, value] of Object.entries(expected)) assert.deepEqual(settings.get(key), [value], key);
     assert.ok(settings.get('ReadOnlyPaths')?.join(' ').split(/\s+/).includes('/sys'), 'the rest of /sys is read-only');
