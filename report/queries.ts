@@ -23,13 +23,15 @@ const preloadOnly = `{${SOURCE_LABEL}!="${AGENT_SOURCE}"}`;
  * A series born inside the window (a new edge, a one-off job) starts at its first count, which
  * increase() cannot see: it needs two samples, and neither the service-graph connector nor the
  * agent writes an initial 0. Such series get their first value added back; "born" means absent
- * at the window's start. (The small left extrapolation increase() may also give a born series
+ * at the window's start, and its first value is taken as its lowest (a reset inside the window
+ * before the first count would hide that count). (The small left extrapolation increase() may also give a born series
  * is at most one sample interval's worth: rounding hides it at the rates the reports see.)
  */
 function counted(metric: string, by: string[], seconds: number): string {
   const range = `${metric}[${seconds}s]`;
   const born = `(min_over_time(${range}) unless ${metric} offset ${seconds}s)`;
-  return `round(sum by (${by.join(', ')}) ((increase(${range}) + ${born}) or increase(${range}))) > 0`;
+  // A born series with a single sample has no increase() at all: its first value is its count.
+  return `round(sum by (${by.join(', ')}) ((increase(${range}) + ${born}) or ${born} or increase(${range}))) > 0`;
 }
 
 /** `connection_type` tells the end-user virtual node (client "user") from a tool of that name. */

@@ -12,7 +12,10 @@
  *   h3-* calls each h2-?1; few end users call hub (QUIET), many call h1-a;
  * - py-bot seen only by the agent (also copied under service-graph names: not counted twice);
  * - both-tool seen by both: preload and agent calls to Redis summed;
- * - lonely: end users only, no dependency edge.
+ * - lonely: end users only, no dependency edge... except php-tool (agent) calling it: the
+ *   preload records those calls as end users too, so they are taken off lonely's end users;
+ * - newbie's series are born inside the window with no initial 0 (as the connector and
+ *   the agent write them): 7 at the first sample, 12 at the end; oneshot's has one sample (4).
  * Before the window only: monthly-job (every 30 days, last 10 days ago), retired (daily
  * until 10 days ago), once-tool (one day, 50 days ago).
  */
@@ -69,7 +72,8 @@ function edges(): EdgeSpec[] {
     { client: 'hub', server: 'wmcs:wiki-replicas', detail: 'dewiki', side: 'preload', connectionType: 'database', events: inWindow(200) },
     { client: 'user', server: 'hub', side: 'preload', connectionType: 'virtual_node', events: inWindow(3) },
     { client: 'user', server: 'h1-a', side: 'preload', connectionType: 'virtual_node', events: inWindow(5000) },
-    { client: 'user', server: 'lonely', side: 'preload', connectionType: 'virtual_node', events: inWindow(42) },
+    { client: 'user', server: 'lonely', side: 'preload', connectionType: 'virtual_node', events: inWindow(42 + 12) },
+    { client: 'php-tool', server: 'lonely', side: 'agent', events: inWindow(12) },
     { client: 'user', server: 'both-tool', side: 'preload', connectionType: 'virtual_node', events: inWindow(700) },
     { client: 'py-bot', server: 'wmcs:wiki-replicas', detail: 'enwiki', side: 'agent', events: inWindow(120) },
     { client: 'py-bot', server: 'wmcs:wiki-replicas', detail: 'enwiki', side: 'agent-copy', connectionType: 'virtual_node', events: inWindow(120) },
@@ -157,6 +161,15 @@ export function knownGraphFamilies(): MetricFamily[] {
       sgFailed.push({ labels: { ...labels, failed: 'true' }, samples: counter(failures, e.resetAt) });
     }
   }
+  // Born inside the window, first sample already counting (no initial 0), and one with a single sample.
+  const born = (client: string, server: string, samples: Array<[number, number]>): Series => ({
+    labels: { client, server, connection_type: 'database', client_toolforge_dependency_detail: '', failed: 'false' },
+    samples,
+  });
+  const newbie: Array<[number, number]> = [];
+  for (let t = UNTIL - 3 * DAY; t <= UNTIL; t += SCRAPE) newbie.push([t, t < UNTIL - 2 * DAY ? 7 : 12]);
+  sgRequests.push(born('newbie', 'toolforge:redis', newbie));
+  sgRequests.push(born('oneshot', 'toolforge:redis', [[UNTIL - 2 * DAY, 4]]));
   return [
     { name: 'traces_service_graph_request_total', type: 'counter', series: sgRequests },
     { name: 'traces_service_graph_request_failed_total', type: 'counter', series: sgFailed },

@@ -101,7 +101,7 @@ describe('toolforge-tracing report against a real Prometheus with the known grap
       ],
     });
     await report(['dependents', 'wmcs:wiki-replicas', '--fail-if-any'], 1);
-    assert.deepEqual(await json(['dependents', 'lonely', '--transitive', '--fail-if-any']), { node: 'lonely', dependents: [] });
+    assert.deepEqual(await json(['dependents', 'oneshot', '--transitive', '--fail-if-any']), { node: 'oneshot', dependents: [] });
   });
 
   test('tool: uses per destination and detail with source (preload, agent, both), users, end-user requests; a counter reset is counted', async () => {
@@ -129,6 +129,15 @@ describe('toolforge-tracing report against a real Prometheus with the known grap
     const edge = (name: string, requests: number) => ({ name, kind: 'tool', requests, failures: 0, source: 'preload', details: [{ detail: '', requests, failures: 0 }] });
     assert.deepEqual(cycB.uses, [edge('cyc-c', 80)], '50 before the reset + 30 after');
     assert.deepEqual(cycB.usedBy, [edge('cyc-a', 60)]);
+    const lonely = (await json(['tool', 'lonely'])) as { endUserRequests: number; usedBy: unknown[] };
+    assert.equal(lonely.endUserRequests, 42, "php-tool's calls (seen by the agent, no trace context) are not end users");
+    assert.deepEqual(lonely.usedBy, [{ name: 'php-tool', kind: 'tool', requests: 12, failures: 0, source: 'agent', details: [{ detail: '', requests: 12, failures: 0 }] }]);
+    const redis = (await json(['consumers', 'toolforge:redis'])) as { consumers: Array<{ tool: string; requests: number }> };
+    assert.deepEqual(
+      redis.consumers.map((c) => [c.tool, c.requests]),
+      [['both-tool', 140], ['newbie', 12], ['oneshot', 4]],
+      'series born in the window count their first value; one with a single sample counts it',
+    );
     const yamlText = await report(['tool', 'both-tool', '-o', 'yaml']);
     assert.deepEqual(parse(yamlText), JSON.parse(both), 'yaml is the same document');
   });
@@ -163,8 +172,9 @@ describe('toolforge-tracing report against a real Prometheus with the known grap
       groups: [
         { id: 1, tools: hubCluster, cycles: [], split: false, internalRequests: 340 + 324 + 20, crossingRequests: 0, uses: ['wmcs:wiki-replicas'] },
         { id: 2, tools: ['cyc-a', 'cyc-b', 'cyc-c'], cycles: [['cyc-a', 'cyc-b', 'cyc-c']], split: false, internalRequests: 180, crossingRequests: 0, uses: ['toolforge:toolsdb'] },
+        { id: 3, tools: ['lonely', 'php-tool'], cycles: [], split: false, internalRequests: 12, crossingRequests: 0, uses: [] },
       ],
-      standalone: ['both-tool', 'lonely', 'py-bot'],
+      standalone: ['both-tool', 'newbie', 'oneshot', 'py-bot'],
     });
     golden('groups.json', text);
     golden('groups.table', await report(['groups']));
@@ -206,6 +216,7 @@ describe('toolforge-tracing report against a real Prometheus with the known grap
         hub('h2-b1', 1, 1, 5, 0, true),
         hub('h2-c1', 1, 1, 5, 0, true),
         hub('h2-d1', 1, 1, 5, 0, true),
+        hub('lonely', 1, 1, 12, 42, true),
       ],
     });
     golden('hubs.json', text);
