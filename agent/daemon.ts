@@ -125,6 +125,8 @@ export async function startAgent(config: AgentConfig, log: Log): Promise<Running
     counts.release(now);
   };
 
+  let readyRun = 0;
+  let attachedProbes = 0;
   // Batches are handled one after another: the uid lookups are asynchronous.
   let queue: Promise<void> = Promise.resolve();
   const supervisor = new BpftraceSupervisor({
@@ -135,13 +137,20 @@ export async function startAgent(config: AgentConfig, log: Log): Promise<Running
     onOutput: (output, run, program) => {
       switch (output.type) {
         case 'batch':
+          if (readyRun !== run) {
+            // bpftrace announces its probes before attaching them (which takes seconds:
+            // verification); the interval probe is attached last, so its first batch means
+            // every probe is in place.
+            readyRun = run;
+            health.running = 1;
+            health.newRun();
+            for (const group of pendingGroups) health.probesAttached.set(group, 1);
+            log(`agent: bpftrace run ${run} (pid ${supervisor.pid ?? '?'}) attached ${attachedProbes} probes (${[...pendingGroups].join(', ')})`);
+          }
           queue = queue.then(() => handleBatch(run, output.batch)).catch((error: Error) => log(`agent: reading counts failed: ${error.message}`));
           break;
         case 'attached':
-          health.running = 1;
-          health.newRun();
-          for (const group of pendingGroups) health.probesAttached.set(group, 1);
-          log(`agent: bpftrace run ${run} attached ${output.probes} probes (${[...pendingGroups].join(', ')})`);
+          attachedProbes = output.probes;
           break;
         case 'lost':
           health.eventsLost += output.events;
