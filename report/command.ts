@@ -100,14 +100,17 @@ function print(ctx: Context, report: object, view: (wide: boolean) => View): voi
   process.stdout.write(render(ctx.output, report, view));
 }
 
-/** Runs a report: errors become one line on stderr and exit 2; `run` returns the exit code. */
+/**
+ * Runs a report: errors become one line on stderr and exit 2 (an unexpected one with its
+ * stack, so it can be reported), never 1, which a CI check reads as "--fail-if-* held".
+ */
 function action<A extends unknown[]>(run: (...args: A) => Promise<number>) {
   return async (...args: A): Promise<void> => {
     try {
       process.exitCode = await run(...args);
     } catch (error) {
-      if (!(error instanceof ReportError)) throw error;
-      process.stderr.write(`toolforge-tracing report: ${error.message}\n`);
+      const message = error instanceof ReportError ? error.message : `internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+      process.stderr.write(`toolforge-tracing report: ${message}\n`);
       process.exitCode = EXIT_ERROR;
     }
   };
