@@ -88,8 +88,12 @@ export const configSchema = z.strictObject({
 
   server: z
     .strictObject({
-      /** Largest AdmissionReview body accepted, in bytes (the API server sends at most ~3 MiB). */
-      maxBodyBytes: z.int().min(1024).max(64 * 1024 * 1024).default(6 * 1024 * 1024),
+      /**
+       * Largest AdmissionReview body accepted, in bytes. The API server refuses a request
+       * body over 3 MiB, so no pod it admits was sent as more; 64 KiB more covers the
+       * review's envelope and what defaulting and earlier webhooks add.
+       */
+      maxBodyBytes: z.int().min(1024).max(64 * 1024 * 1024).default(3 * 1024 * 1024 + 64 * 1024),
       logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     })
     .prefault({}),

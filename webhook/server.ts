@@ -2,10 +2,11 @@
  * The HTTPS shell around admit(): routes, body limits, error mapping, metrics.
  * Whatever happens past a readable uid, the answer is "allowed" (fail open).
  */
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { errorCodes, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Server } from 'node:https';
 import { admit, type AdmitDeps, type AdmitResult } from './admit.js';
+import { BodyRefused, maxJsonDepth, readBoundedJson } from './bounded-json.js';
 import type { Metrics } from './metrics.js';
 import { reviewJson, reviewResponse, type AdmissionReviewResponse } from './review.js';
 import { secureOptions, type TlsMaterial } from './tls.js';
@@ -32,9 +33,18 @@ function bodyErrorMessage(err: FastifyError, maxBodyBytes: number): string | und
       return `content-type must be application/json: ${err.message}`;
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return `content-length does not match the body: ${err.message}`;
+    case tooDeepCode:
+      return `body nests deeper than ${maxJsonDepth} levels`;
     default:
       return err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.message : undefined;
   }
+}
+
+const tooDeepCode = 'TT_ERR_BODY_TOO_DEEP';
+
+/** A 400 the error handler below words like fastify's own body errors. */
+function tooDeep(): FastifyError {
+  return Object.assign(new Error(`body nests deeper than ${maxJsonDepth} levels`), { code: tooDeepCode, statusCode: 400, name: 'FastifyError' });
 }
 
 /** Every AdmissionReview answer goes out as the text reviewJson writes. */
@@ -61,6 +71,27 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
 
   // AdmissionReviews are JSON only; a text body gets a clear 400 instead of a string.
   app.removeContentTypeParser('text/plain');
+
+  // Size and depth are checked on each chunk as it arrives (bounded-json.ts): a hostile
+  // body is refused at its first byte too many or level too deep, never buffered whole
+  // or parsed, so it cannot hold the event loop that other admissions need.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const maxBytes = config.server.maxBodyBytes;
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', (request, payload, done) => {
+    const declared = Number(request.headers['content-length']);
+    if (declared > maxBytes) return done(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE(), undefined);
+    readBoundedJson(payload, maxBytes).then(
+      (body) => {
+        if (!Number.isNaN(declared) && body.length !== declared) return done(new errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH(), undefined);
+        parseJson(request, body.toString('utf8'), done);
+      },
+      (err: unknown) => {
+        if (err instanceof BodyRefused) done(err.refusal.reason === 'too-large' ? new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE() : tooDeep(), undefined);
+        else done(Object.assign(err as Error, { statusCode: 400 }), undefined);
+      },
+    );
+  });
 
   const record = (result: AdmitResult, seconds: number) => {
     metrics.admissions.labels(result.outcome).inc();

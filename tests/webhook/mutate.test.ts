@@ -330,7 +330,7 @@ describe('bad input', () => {
       req.flushHeaders();
     });
     assert.equal(res.status, 400);
-    assert.equal(JSON.parse(res.text).error, 'body is larger than the limit of 6291456 bytes (server.maxBodyBytes)');
+    assert.equal(JSON.parse(res.text).error, 'body is larger than the limit of 3211264 bytes (server.maxBodyBytes)');
   });
   test('wrong content type: 400', async () => {
     const res = await raw(JSON.stringify(review(webservicePod())), 'text/plain');
