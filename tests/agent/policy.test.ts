@@ -1,0 +1,159 @@
+/**
+ * The agent's pure policy, tested directly: key decoding, program building, naming,
+ * attribution, opt-out marks, counters, config errors. The kernel side is in
+ * agent-edges.test.ts (real bpftrace).
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { Accounts, toolforgeClient, toolOfAccount, unitOfCgroup } from '../../agent/attribution.js';
+import { ConfigError, loadConfig, loadUidMap, parseConfig } from '../../agent/config.js';
+import { DependencyCounts } from '../../agent/dependency-counts.js';
+import { decodeKey, KEY_LAYOUTS, unmangle } from '../../agent/key-codec.js';
+import { Increments, OutputReader } from '../../agent/map-reader.js';
+import { addressText, isOwnFiles, nameEvent } from '../../agent/naming.js';
+import { groupsFor } from '../../agent/preflight.js';
+import { markOfEnvironment } from '../../agent/process-marks.js';
+import { buildProgram, cutDepth, mapAtLine, runnableGroups, word, PROBE_GROUPS } from '../../agent/program.js';
+import { profileByName } from '../../topology/index.js';
+
+const toolforge = profileByName('toolforge');
+
+test('key codec: integers first, strings last, bpftrace mangling undone', () => {
+  // What bpftrace 0.17 prints for "café" (tried on this machine).
+  assert.equal(unmangle('caf\uffffffc3\uffffffa9'), 'café');
+  assert.deepEqual(decodeKey('52001,0,2,0,16777343,3306,0,enwiki.analytics.db.svc.wikimedia.cloud', KEY_LAYOUTS.conn), {
+    ints: [52001n, 0n, 2n, 0n, 16777343n, 3306n, 0n],
+    strings: ['enwiki.analytics.db.svc.wikimedia.cloud'],
+  });
+  // A name holding commas stays whole when it is the last part.
+  assert.deepEqual(decodeKey('1,0,a,b,c', KEY_LAYOUTS.open)?.strings, ['a,b,c']);
+  // Host + path: the path may hold commas; a host with one makes the split unknowable.
+  assert.deepEqual(decodeKey('1,0,2,0,1,80,1,0,en.wikipedia.org,/wiki/A,_B', KEY_LAYOUTS.req)?.strings, ['en.wikipedia.org', '/wiki/A,_B']);
+  assert.equal(decodeKey('1,0,2,0,1,80,1,0,evil,host,/x', KEY_LAYOUTS.req), undefined);
+  assert.equal(decodeKey('1,0,x,0,1,80,1,name', KEY_LAYOUTS.conn), undefined);
+  // Signed printing of a u64 reads back unsigned.
+  assert.equal(decodeKey('1,-1,a', KEY_LAYOUTS.open)?.ints[1], 2n ** 64n - 1n);
+});
+
+test('addresses: IPv4 and IPv6 from the little-endian words the programs store', () => {
+  assert.equal(addressText(2n, 0n, 16777343n), '127.0.0.1');
+  assert.equal(addressText(10n, 0n, 72057594037927936n), '0:0:0:0:0:0:0:1');
+});
+
+test('naming goes through topology: hosts, databases, paths; own home is no dependency', () => {
+  const conn = nameEvent('conn', { ints: [52001n, 0n, 2n, 0n, 16777343n, 3306n, 1n], strings: ['s1.web.db.svc.wikimedia.cloud'] }, toolforge)!;
+  assert.deepEqual(conn.destination, { node: 'wmcs:wiki-replicas', kind: 'service' });
+  assert.equal(conn.failed, true);
+  const q = nameEvent('q', { ints: [52001n, 0n, 2n, 0n, 16777343n, 3306n, 1n], strings: ['enwiki.analytics.db.svc.wikimedia.cloud'] }, toolforge)!;
+  assert.deepEqual([q.destination.node, q.destination.detail, q.unit], ['wmcs:wiki-replicas', 'enwiki', 'query']);
+  const redis = nameEvent('q', { ints: [52001n, 0n, 2n, 0n, 16777343n, 6379n, 2n], strings: [''] }, toolforge)!;
+  assert.deepEqual([redis.destination.node, redis.unit], ['local:loopback', 'command']);
+  const legacy = nameEvent('req', { ints: [1n, 0n, 2n, 0n, 1n, 443n, 1n, 1n], strings: ['tools.wmflabs.org', '/xtools/ec'] }, toolforge)!;
+  assert.deepEqual([legacy.destination.node, legacy.unit], ['xtools', 'request']);
+  const open = nameEvent('open', { ints: [1n, 0n], strings: ['/data/project/xtools/cache'] }, toolforge)!;
+  assert.deepEqual(open.destination, { node: 'xtools', kind: 'tool', detail: 'nfs' });
+  assert.equal(isOwnFiles(open, 'xtools'), true);
+  assert.equal(isOwnFiles(open, 'other'), false);
+  assert.equal(nameEvent('open', { ints: [1n, 0n], strings: ['/tmp/x'] }, toolforge), undefined);
+});
+
+test('attribution: NSS first, the uid map as fallback, only tool accounts', async () => {
+  assert.equal(toolOfAccount('tools.xtools', toolforge, false), 'xtools');
+  assert.equal(toolOfAccount('xtools', toolforge, false), undefined, 'a bare name from NSS is a person or a system account');
+  assert.equal(toolOfAccount('xtools', toolforge, true), 'xtools');
+  assert.equal(toolOfAccount('toolsbeta.x', profileByName('toolsbeta'), false), 'x');
+  const accounts = new Accounts(async (uid) => (uid === 1 ? 'tools.one' : uid === 3 ? 'alice' : undefined), new Map([[2, 'tools.two']]));
+  await accounts.prepare([1, 2, 3, 4], 0);
+  assert.deepEqual(toolforgeClient(accounts, 1, toolforge), { tool: 'one' });
+  assert.deepEqual(toolforgeClient(accounts, 2, toolforge), { tool: 'two' });
+  assert.equal(toolforgeClient(accounts, 3, toolforge), 'not-a-tool');
+  assert.equal(toolforgeClient(accounts, 4, toolforge), 'unknown-uid');
+  assert.equal(unitOfCgroup('/system.slice/pywikibot.service', () => undefined), 'pywikibot.service');
+  assert.equal(unitOfCgroup('/user.slice/user-1001.slice/session-4.scope', (uid) => (uid === 1001 ? 'alice' : undefined)), 'user:alice');
+});
+
+test('opt-out marks: disabled beats the preload; the preload only by its marker', () => {
+  const env = (...vars: string[]) => vars.join('\0') + '\0';
+  assert.equal(markOfEnvironment(env('A=1', 'TOOLFORGE_TRACING_DISABLED=TRUE'), '/toolforge-tracing/preload.cjs'), 1);
+  assert.equal(markOfEnvironment(env('NODE_OPTIONS=--require /toolforge-tracing/preload.cjs', 'TOOLFORGE_TRACING_DISABLED=true'), '/toolforge-tracing/preload.cjs'), 1);
+  assert.equal(markOfEnvironment(env('NODE_OPTIONS=--max-old-space-size=100 --require /toolforge-tracing/preload.cjs'), '/toolforge-tracing/preload.cjs'), 2);
+  assert.equal(markOfEnvironment(env('NODE_OPTIONS=--require ./other.cjs', 'TOOLFORGE_TRACING_DISABLED=false'), '/toolforge-tracing/preload.cjs'), undefined);
+});
+
+test('program: groups follow the libraries and features; literals are words; helper errors map back', () => {
+  const lib = (symbols: string[]) => ({ path: '/lib/x/libfoo.so', symbols: new Set(symbols) });
+  assert.deepEqual([...runnableGroups({ groups: new Set(PROBE_GROUPS), libc: [], libssl: [lib(['SSL_write'])] })].sort(), ['files', 'marks', 'tcp', 'tls', 'writes']);
+  assert.deepEqual([...runnableGroups({ groups: new Set(['marks', 'dns', 'tls', 'writes', 'files'] as const), libc: [lib(['getaddrinfo'])], libssl: [lib(['SSL_write'])] })].sort(), ['dns', 'files', 'marks']);
+  assert.equal(word('GET '), '0x20544547');
+  assert.equal(cutDepth('/data/project/'), 4);
+  assert.equal(cutDepth('/mnt/nfs/dumps-'), 5);
+  const program = buildProgram({
+    groups: new Set(PROBE_GROUPS), minUid: 1000, intervalSeconds: 5, keyByCgroup: false, preloadMarker: '/toolforge-tracing/preload.cjs',
+    nfsPrefixes: ['/data/project/'], libc: [lib(['getaddrinfo'])], libssl: [], seedMarks: new Map([[42, 2]]), strlen: 64, headerScanBytes: 256,
+  });
+  assert.match(program, /@mark\[42\] = 2;/);
+  assert.match(program, /uprobe:\/lib\/x\/libfoo\.so:getaddrinfo/);
+  assert.doesNotMatch(program, /uprobe:[^\n]*SSL_write/);
+  assert.match(program, /strncmp\(\$p, "\/data\/project\/", 14\) == 0\) \{ \$d = 4; \}/);
+  const line = program.split('\n').findIndex((l) => l.includes('@open[uid')) + 1;
+  assert.equal(mapAtLine(program, line, 1), 'open');
+  assert.throws(() => buildProgram({ groups: new Set(), minUid: 0, intervalSeconds: 1, keyByCgroup: false, preloadMarker: 'x"y', nfsPrefixes: [], libc: [], libssl: [], seedMarks: new Map(), strlen: 64, headerScanBytes: 64 }), /at least 8|characters other/);
+});
+
+test('preflight: one line per missing thing, the groups that still work', () => {
+  const all = { root: true, bpftrace: true, tracefs: true, btf: true, uprobes: true };
+  assert.deepEqual(groupsFor(all).problems, []);
+  const noUprobes = groupsFor({ ...all, uprobes: false });
+  assert.deepEqual([...noUprobes.groups].sort(), ['files', 'marks', 'tcp', 'writes']);
+  assert.equal(noUprobes.problems.length, 1);
+  assert.match(groupsFor({ ...all, root: false }).problems[0]!, /not running as root/);
+  assert.equal(groupsFor({ ...all, root: false }).groups.size, 0);
+  assert.match(groupsFor({ ...all, tracefs: false }).problems[0]!, /tracefs/);
+});
+
+test('reader and increments: batches, cumulative totals per run, a restart starts from zero', () => {
+  const reader = new OutputReader();
+  assert.equal(reader.read('{"type": "map", "data": {"@conn": {"1,0,2,0,1,80,0,": 3}}}'), undefined);
+  const first = reader.read('{"type": "printf", "data": "batch-end"}');
+  assert.equal(first?.type, 'batch');
+  assert.deepEqual(reader.read('{"type": "lost_events", "data": {"events": 7}}'), { type: 'lost', events: 7 });
+  assert.deepEqual(reader.read('{"type": "helper_error", "helper": "map_update_elem", "retcode": -7, "line": 3, "col": 5}'), { type: 'helper-error', helper: 'map_update_elem', retcode: -7, line: 3, col: 5 });
+  const increments = new Increments();
+  const batch = (n: number) => ({ maps: new Map([['conn', { k: n }]]) });
+  assert.deepEqual([...increments.of(1, batch(3))], [['conn', 'k', 3]]);
+  assert.deepEqual([...increments.of(1, batch(5))], [['conn', 'k', 2]]);
+  assert.deepEqual([...increments.of(1, batch(5))], []);
+  assert.deepEqual([...increments.of(2, batch(1))], [['conn', 'k', 1]], 'a new run counts from zero');
+});
+
+test('counters: a new series is exported at 0 first, then its count; totals only grow', () => {
+  const counts = new DependencyCounts(1000);
+  const labels = { tool: 't', dependency: 'd', detail: '', unit: 'connection' as const };
+  counts.add(labels, 2, true, 0);
+  assert.deepEqual([...counts.all()].map((e) => [e.total, e.failed]), [[0, 0]]);
+  counts.add(labels, 1, false, 500);
+  counts.release(999);
+  assert.deepEqual([...counts.all()].map((e) => [e.total, e.failed]), [[0, 0]]);
+  counts.release(1000);
+  assert.deepEqual([...counts.all()].map((e) => [e.total, e.failed]), [[3, 2]]);
+  counts.add(labels, 4, false, 2000);
+  assert.deepEqual([...counts.all()].map((e) => e.total), [7]);
+});
+
+test('config: every key named in its error, the command line named as such', async () => {
+  assert.throws(() => parseConfig({ interval: 0 }, {}, 'config file a.yaml'), /config file a\.yaml: interval: /);
+  assert.throws(() => parseConfig({ intervall: 5 }, {}, 'config file a.yaml'), /intervall/);
+  assert.throws(() => parseConfig({}, { metricsListen: 'nope' }, 'defaults'), /command line: metricsListen: must be HOST:PORT/);
+  assert.throws(() => parseConfig({ nfsPrefixes: ['data/'] }, {}, 'f'), /nfsPrefixes\[0\]: must be an absolute path/);
+  assert.throws(() => parseConfig({ otlpEndpoint: 'ftp://x' }, {}, 'f'), /otlpEndpoint: must be an http/);
+  assert.equal(parseConfig({ interval: 2 }, { interval: 3 }, 'f').interval, 3);
+  assert.equal(parseConfig(undefined, {}, 'defaults').interval, 5);
+  const dir = await mkdtemp(path.join(tmpdir(), 'agent-config-'));
+  await writeFile(path.join(dir, 'bad.yaml'), 'interval: [1\n');
+  await assert.rejects(loadConfig(path.join(dir, 'bad.yaml'), {}), (e: Error) => e instanceof ConfigError && /invalid YAML/.test(e.message));
+  await writeFile(path.join(dir, 'uids.yaml'), 'abc: tools.x\n');
+  await assert.rejects(loadUidMap(path.join(dir, 'uids.yaml')), /key "abc": must be a numeric uid/);
+});
