@@ -1,0 +1,52 @@
+/**
+ * `toolforge-tracing agent` as operators run it: a bad config file, a bad option or a bad
+ * uid map stops it with one message naming the key (the real CLI, real files).
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { repoRoot } from '../support/preload-bundle.js';
+import { runToExit } from '../support/processes.js';
+
+const cli = path.join(repoRoot, 'bin', 'toolforge-tracing');
+
+async function agent(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const result = await runToExit({ name: 'toolforge-tracing agent', command: cli, args: ['agent', ...args] }, 120_000);
+  return { code: result.code, stderr: result.stderr };
+}
+
+test('bad config: the key and the file are named, nothing starts', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'agent-cli-'));
+  const file = path.join(dir, 'agent.yaml');
+  await writeFile(file, 'profile: toolforge\ninterval: 0\nmetricsListen: 127.0.0.1\n');
+  const bad = await agent(['--config', file]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, new RegExp(`config file ${file}: interval: Too small: expected number to be >=1`));
+  assert.match(bad.stderr, new RegExp(`config file ${file}: metricsListen: must be HOST:PORT`));
+
+  await writeFile(file, 'nfsPrefixes: [/data/project/, "dumps"]\nunknownKey: 1\n');
+  const unknown = await agent(['--config', file]);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /unknownKey/);
+  assert.match(unknown.stderr, /nfsPrefixes\[1\]: must be an absolute path prefix/);
+
+  const uidMap = path.join(dir, 'uids.yaml');
+  await writeFile(uidMap, '52001: "tools x"\n');
+  const map = await agent(['--uid-map', uidMap, '--metrics-listen', '127.0.0.1:0']);
+  assert.equal(map.code, 1);
+  assert.match(map.stderr, /uid map .*uids\.yaml: 52001: must be an account name/);
+});
+
+test('bad options: the option is named', async () => {
+  const interval = await agent(['--interval', 'soon']);
+  assert.equal(interval.code, 1);
+  assert.match(interval.stderr, /option '--interval <seconds>' argument 'soon' is invalid/);
+  const profile = await agent(['--profile', 'prod']);
+  assert.equal(profile.code, 1);
+  assert.match(profile.stderr, /--profile <name>.*must be one of toolforge, toolsbeta, lima-kilo, cloudvps/);
+  const otlp = await agent(['--otlp-endpoint', 'collector:4318']);
+  assert.equal(otlp.code, 1);
+  assert.match(otlp.stderr, /command line: otlpEndpoint: must be an http/);
+});
