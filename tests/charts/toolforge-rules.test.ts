@@ -113,7 +113,7 @@ describe("the agent's exemption is narrow", () => {
 describe('the rule checker is not vacuous', () => {
   const mutated = async (change: (o: K8sObject & { spec: any }) => void, component = 'webhook') => {
     const objects = await render('tools');
-    const target = structuredClone(objects.find((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/component'] === component)!) as K8sObject & {
+    const target = structuredClone(objects.find((o) => (o.kind === 'Deployment' || o.kind === 'StatefulSet') && o.metadata.labels?.['app.kubernetes.io/component'] === component)!) as K8sObject & {
       spec: any;
     };
     change(target);
