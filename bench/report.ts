@@ -48,12 +48,16 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+/**
+ * readyAtMs: the page's own clock, from its navigation start to the first frame drawn;
+ * wallMs: from asking for the navigation (the 3.9 MB answer goes through playwright's route
+ * handler, which a browser opening a file does not have) to that same frame.
+ */
 async function drawTimes(browser: Browser, html: string): Promise<{ readyAtMs: number; wallMs: number }> {
-  const start = performance.now();
-  const { page, requests, errors } = await openOffline(browser, html);
+  const { page, requests, errors, navigationRequestedAt } = await openOffline(browser, html);
   await page.waitForFunction(() => (window as unknown as { __map?: { ready: boolean } }).__map?.ready === true, null, { timeout: 300_000 });
-  const wallMs = ms(start);
-  const readyAtMs = await page.evaluate(() => (window as unknown as { __map: { readyAtMs: number } }).__map.readyAtMs);
+  const { readyAtMs, timeOrigin } = await page.evaluate(() => ({ readyAtMs: (window as unknown as { __map: { readyAtMs: number } }).__map.readyAtMs, timeOrigin: performance.timeOrigin }));
+  const wallMs = timeOrigin + readyAtMs - navigationRequestedAt;
   if (requests.length !== 1 || errors.length > 0) throw new Error(`the map was not self-contained or logged errors: ${JSON.stringify({ requests, errors })}`);
   await page.close();
   return { readyAtMs, wallMs };
@@ -148,7 +152,8 @@ try {
       line('  drawn, later pages (median of 3)', `${fmt(warmReady)} ms`, warmReady / TARGET.drawMs);
       line('    baseline: one-node map, later pages', `${fmt(tinyWarm)} ms`);
       line('    ratio to baseline', `${fmt(warmReady / tinyWarm, 2)}x`);
-      line('  (wall time goto -> ready, first page)', `${fmt(cold.wallMs)} ms`);
+      line('  wall, navigation asked -> drawn, first page', `${fmt(cold.wallMs)} ms`);
+      line('  wall, navigation asked -> drawn, later pages', `${fmt(median(warm.map((w) => w.wallMs)))} ms`);
     } finally {
       await browser.close();
     }

@@ -30,6 +30,8 @@ export interface OfflinePage {
   requests: string[];
   /** console.error messages and uncaught exceptions, in order. */
   errors: string[];
+  /** Date.now() just before the navigation was asked for. */
+  navigationRequestedAt: number;
 }
 
 /**
@@ -48,8 +50,9 @@ export async function openOffline(browser: Browser, html: string, viewport = { w
     requests.push(url);
     return url === OFFLINE_PAGE_URL ? route.fulfill({ body: html, contentType: 'text/html; charset=utf-8' }) : route.abort('blockedbyclient');
   });
+  const navigationRequestedAt = Date.now();
   await page.goto(OFFLINE_PAGE_URL);
-  return { page, requests, errors };
+  return { page, requests, errors, navigationRequestedAt };
 }
 
 export interface PixelStats {
