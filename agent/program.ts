@@ -130,7 +130,7 @@ export function buildProgram(input: ProgramInput): string {
   const declarations: string[] = [];
   if (!groups.has('tls')) declarations.push('  @tlson[0] = 0;', '  @tlssk[0] = (uint64)0;');
   if (!groups.has('writes') && !groups.has('tls')) declarations.push('  @busy[0] = 0;');
-  if (!groups.has('dns')) declarations.push('  @dns[0, 0] = ((uint64)0, (uint64)0, (uint64)0);', '  @dnsname[0, 0] = "";');
+  if (!groups.has('dns')) declarations.push('  @dns[0, 0] = ((uint64)0, (uint64)0, (uint64)0);', '  @dnsname[0, 0] = "";', '  @dnsn[0] = (uint64)0;');
   out.push(
     fill(part('marks.bt'), {
       ...common,
