@@ -1,8 +1,9 @@
 /**
  * Positions for the map, computed in Node before the page is written so it opens at once:
  * ForceAtlas2 (graphology-layout-forceatlas2) from seeded starting positions, for a bounded
- * number of iterations. The same data always gives the same positions (FA2 itself has no
- * randomness; the start comes from each node's name, not from Math.random or input order).
+ * number of iterations. The same data always gives the same positions: FA2 itself has no
+ * randomness, and the start comes from a seeded Louvain and each node's name, never from
+ * Math.random.
  */
 import { DirectedGraph } from 'graphology';
 import louvainModule from 'graphology-communities-louvain';
