@@ -29,7 +29,19 @@ export async function startAgent(supervisor: Supervisor, namespace: PrivateNames
     namespace.wrap({
       name: 'agent',
       command: repoPath('bin', 'toolforge-tracing'),
-      args: ['agent', '--profile', 'toolforge', '--metrics-listen', `127.0.0.1:${port}`, '--interval', String(intervalSeconds)],
+      args: [
+        'agent',
+        '--profile',
+        'toolforge',
+        '--metrics-listen',
+        `127.0.0.1:${port}`,
+        '--interval',
+        String(intervalSeconds),
+        // Two reads at 0 are enough for a Prometheus scraping at the same interval; the default
+        // minute would keep the map empty for the demo's first minute.
+        '--hold-new-series-seconds',
+        String(2 * intervalSeconds),
+      ],
     }),
   );
   await Promise.race([waitForPort(port, '127.0.0.1', 60_000), agent.exited.then(() => Promise.reject(new Error(`the agent exited: ${agent.output()}`)))]);
