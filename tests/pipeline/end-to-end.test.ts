@@ -1,9 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { privateNamespace, type Account } from '../../local/private-namespace.js';
 import { COLLECTOR_CONFIG_DIR, startCollector, startLocalCollector, type LocalCollector } from '../support/collector.js';
 import { DEFAULT_NODE, nodeBinary } from '../support/node-runtimes.js';
 import { freePort } from '../support/ports.js';
@@ -81,7 +82,7 @@ function insecureJsonPost(url: string, body: unknown): Promise<{ status: number;
   });
 }
 
-describe('pipeline end to end: Node tools with the preload -> collector -> Prometheus', { timeout: 600_000 }, () => {
+describe('pipeline end to end: Node tools with the preload and the eBPF agent -> collector -> Prometheus', { timeout: 900_000 }, () => {
   let world: ToolforgeWorld;
   let prometheus: TestPrometheus;
   let collector: LocalCollector;
@@ -294,7 +295,130 @@ describe('pipeline end to end: Node tools with the preload -> collector -> Prome
     }
   });
 
-  test('every dashboard panel query returns data from this Prometheus (panels of the eBPF agent\'s series: valid, and empty while no agent runs)', async (t) => {
+  /** Tools the eBPF agent sees, each its own tools.<name> account (Node's with the preload too). */
+  const AGENT_TOOLS: Account[] = [
+    { name: 'tools.pybot', uid: 52001 },
+    { name: 'tools.phptool', uid: 52002 },
+    { name: 'tools.nodejob', uid: 52003 },
+  ];
+  const PY_REQUESTS = 3;
+  const PHP_REQUESTS = 2;
+  const NODE_CALLS = 4;
+
+  test('the eBPF agent: Python and PHP tools reach Prometheus through the collector beside the Node tools, a preloaded Node tool counted once', async (t) => {
+    const dir = path.join(world.dir.path, 'agent');
+    mkdirSync(dir);
+    // The tools run as their own uids: they must read the CA file, the preload and the dumps.
+    chmodSync(world.dir.path, 0o755);
+    chmodSync(world.tls!.certFile, 0o644);
+    const dumps = path.join(dir, 'mnt');
+    mkdirSync(path.join(dumps, 'nfs', 'dumps-clouddumps1002', 'public', 'enwiki', 'latest'), { recursive: true });
+    writeFileSync(path.join(dumps, 'nfs', 'dumps-clouddumps1002', 'public', 'enwiki', 'latest', 'enwiki-pages.xml'), '<mediawiki/>');
+    const wikiPort = new URL(world.wikiUrl!).port;
+    const hosts = Object.fromEntries(['theta.toolforge.org', MEDIAWIKI.en, MEDIAWIKI.de].map((n) => [n, '127.0.0.1']));
+    const ns = await privateNamespace(dir, hosts, AGENT_TOOLS, dumps);
+    const uidMap = path.join(dir, 'uid-map.yaml');
+    writeFileSync(uidMap, AGENT_TOOLS.map((a) => `${a.uid}: ${a.name}\n`).join(''));
+
+    const metricsPort = await freePort();
+    const agent = startProcess({
+      name: 'toolforge-tracing agent',
+      command: path.join(repoRoot, 'bin', 'toolforge-tracing'),
+      args: [
+        'agent',
+        '--profile', 'toolforge',
+        '--otlp-endpoint', collector.otlpEndpoint,
+        '--metrics-listen', `127.0.0.1:${metricsPort}`,
+        '--uid-map', uidMap,
+        '--interval', '2',
+        '--hold-new-series-seconds', '0',
+        // The preload as this test loads it (the webhook's path is /toolforge-tracing/preload.cjs).
+        '--preload-marker', path.relative(path.dirname(path.dirname(world.preload)), world.preload),
+      ],
+      env: { PATH: process.env.PATH, HOME: dir },
+    });
+    tools.push(agent);
+    const deadline = Date.now() + 300_000;
+    for (let metrics = ''; !['tcp', 'tls', 'writes', 'files'].every((p) => metrics.includes(`toolforge_agent_probes_attached{probe="${p}"} 1`)); ) {
+      assert.ok(Date.now() < deadline, `the agent attached no probes in 5 minutes:\n${agent.stderr()}`);
+      const exited = await Promise.race([agent.exited, new Promise((r) => setTimeout(r, 2000, undefined))]);
+      assert.equal(exited, undefined, `the agent exited:\n${agent.stderr()}`);
+      metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), () => '');
+    }
+
+    const asTool = async (account: Account, command: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
+      const run = startProcess(ns.wrap({ name: account.name, command, args, env: { PATH: '/usr/bin:/bin', HOME: '/tmp', ...env }, cwd: '/tmp' }, account) as ProcessSpec);
+      const exit = await run.exited;
+      assert.equal(exit.code, 0, `${account.name}: ${run.stdout()}${run.stderr()}`);
+      return run.stdout();
+    };
+    const secret = 'action=query&titles=Secret_Title&token=abc123';
+    // Python (urllib, the system libssl) and PHP (curl) over HTTPS; Python also reads a dump.
+    await asTool(AGENT_TOOLS[0]!, '/usr/bin/python3', [
+      '-c',
+      [
+        'import ssl, sys, urllib.request',
+        `ctx = ssl.create_default_context(cafile=${JSON.stringify(world.tls!.certFile)})`,
+        `for _ in range(${PY_REQUESTS}): urllib.request.urlopen("https://${MEDIAWIKI.en}:${wikiPort}/w/api.php?${secret}", context=ctx).read()`,
+        'open("/mnt/nfs/dumps-clouddumps1002/public/enwiki/latest/enwiki-pages.xml").read()',
+      ].join('\n'),
+    ]);
+    await asTool(AGENT_TOOLS[1]!, '/usr/bin/php', [
+      '-r',
+      `for ($i = 0; $i < ${PHP_REQUESTS}; $i++) { $c = curl_init("https://${MEDIAWIKI.de}:${wikiPort}/w/api.php?${secret}"); curl_setopt($c, CURLOPT_CAINFO, ${JSON.stringify(world.tls!.certFile)}); curl_setopt($c, CURLOPT_RETURNTRANSFER, true); if (curl_exec($c) === false) { fwrite(STDERR, curl_error($c)); exit(1); } curl_close($c); }`,
+    ]);
+    // A Node job with the preload (as the webhook injects it) calling another traced tool:
+    // its spans are the edge; the agent must leave its network calls alone.
+    proxy.routes.set('theta.toolforge.org', await startTool('theta', CALLEE_APP, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpEndpoint }));
+    const jobEnv = world.toolEnv('nodejob', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpEndpoint,
+      TARGET_URL: `http://theta.toolforge.org:${proxy.port}/hello`,
+      CALLS: String(NODE_CALLS),
+      END: 'natural',
+    });
+    jobEnv.NODE_OPTIONS = `--require ${world.preload}`;
+    await asTool(AGENT_TOOLS[2]!, nodeBinary(DEFAULT_NODE), [fixtureApp('job-exit/app.cjs')], jobEnv);
+
+    // Agent (2 s interval) -> collector -> Prometheus; the spans' edge after the pairing TTL.
+    const agentEdges = async () =>
+      new Map(
+        (await prometheus.query(`toolforge_internal_dependencies_total{tool=~"pybot|phptool|nodejob"}`)).map((s) => [
+          `${s.metric.tool} -> ${s.metric.dependency} [${s.metric.detail ?? ''}] ${s.metric.unit}`,
+          s.value,
+        ]),
+      );
+    const expectedAgent = new Map([
+      [`pybot -> wikimedia:mediawiki [${MEDIAWIKI.en}] request`, PY_REQUESTS],
+      ['pybot -> wmcs:dumps [clouddumps1002:public/enwiki] open', 1],
+      [`phptool -> wikimedia:mediawiki [${MEDIAWIKI.de}] request`, PHP_REQUESTS],
+    ]);
+    await prometheus.waitFor(`toolforge_internal_dependencies_total{tool=~"pybot|phptool|nodejob"}`, (found) => found.length >= expectedAgent.size, 60_000, 1000);
+    await new Promise((resolve) => setTimeout(resolve, settleMs(graphTiming('local.yaml'))));
+    const measured = await agentEdges();
+    t.diagnostic(`agent edges: ${JSON.stringify(Object.fromEntries(measured))}`);
+    assert.deepEqual(new Map([...measured].sort()), new Map([...expectedAgent].sort()), 'exactly these agent edges: none for the preloaded Node job');
+
+    // The service graph: the agent's copies (source label) and the spans' edges, merged without overlap.
+    const graph = edgesOf(await prometheus.query(`traces_service_graph_request_total{client=~"pybot|phptool|nodejob"}`));
+    const copies = await prometheus.query(`traces_service_graph_request_total{source="toolforge-agent"}`);
+    assert.deepEqual(
+      new Map(copies.map((s) => [`${s.metric.client} -> ${s.metric.server} [${s.metric.client_toolforge_dependency_detail ?? ''}]`, s.value])),
+      new Map([
+        [`phptool -> wikimedia:mediawiki [${MEDIAWIKI.de}]`, PHP_REQUESTS],
+        [`pybot -> wikimedia:mediawiki [${MEDIAWIKI.en}]`, PY_REQUESTS],
+        ['pybot -> wmcs:dumps [clouddumps1002:public/enwiki]', 1],
+      ]),
+    );
+    assert.equal(graph.get('nodejob -> theta (paired)'), NODE_CALLS, `the Node job's calls, from its spans: ${JSON.stringify(Object.fromEntries(graph))}`);
+    const bySource = await prometheus.query('count by (client) (count by (client, source) (traces_service_graph_request_total{client=~"pybot|phptool|nodejob"}))');
+    assert.ok(bySource.every((s) => s.value === 1), `a client seen by both the preload and the agent: ${JSON.stringify(bySource)}`);
+
+    // Nothing of the query string reached Prometheus.
+    const everything = await prometheus.query('{__name__=~"toolforge_internal_dependenc.*|traces_service_graph_request.*"}');
+    assert.ok(!JSON.stringify(everything).includes('Secret_Title') && !JSON.stringify(everything).includes('abc123'), 'a query string reached Prometheus');
+  });
+
+  test('every dashboard panel query returns data from this Prometheus (the eBPF agent\'s panels for the agent\'s tools; tool homes empty: none is mounted here)', async (t) => {
     const dir = path.join(repoRoot, 'charts', 'toolforge-tracing', 'dashboards');
     const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
     assert.ok(files.length >= 5, `dashboards found: ${files.join(', ')}`);
@@ -309,13 +433,15 @@ describe('pipeline end to end: Node tools with the preload -> collector -> Prome
       for (const panel of dashboard.panels) {
         assert.ok((panel.targets ?? []).length > 0, `${file} / ${panel.title}: no query`);
         for (const target of panel.targets ?? []) {
-          const promql = resolve(target.expr);
+          // Panels of the agent's series are looked at for a tool the agent saw.
+          const fedByAgent = target.expr.includes('toolforge_internal_dependencies_total');
+          const promql = fedByAgent ? resolve(target.expr.replace(/\$\{?tool\}?/g, 'pybot')) : resolve(target.expr);
           assert.doesNotMatch(promql, /\$/, `${file} / ${panel.title}: unresolved variable in ${promql}`);
           const samples = await prometheus.query(promql);
           queries++;
-          // Only the eBPF agent writes toolforge_internal_dependencies_total; no agent runs here.
-          if (promql.includes('toolforge_internal_dependencies_total')) {
-            assert.equal(samples.length, 0, `${file} / ${panel.title}: data appeared without an agent: ${JSON.stringify(samples)}`);
+          // No /data/project in the tools' namespace here: nobody reads another tool's home.
+          if (fedByAgent && /unit="open", dependency!~"\.\*:\.\*"|dependency="pybot", unit="open"/.test(promql)) {
+            assert.equal(samples.length, 0, `${file} / ${panel.title}: a tool home was read: ${JSON.stringify(samples)}`);
           } else {
             assert.ok(samples.length > 0, `${file} / ${panel.title}: no data for ${promql}`);
           }
