@@ -43,7 +43,9 @@ export async function runLocal(options: LocalOptions): Promise<void> {
   const instance = await acquireInstance(options.stateDir);
   // Under the system's temp folder, not the state folder (often in a 0700 home): the demo's
   // tools run as their own accounts and must read their CA file and the copied preload.
-  const runDir = await mkdtemp(path.join(tmpdir(), 'toolforge-tracing-local-'));
+  // Its name must not contain "/toolforge-tracing" itself: the agent looks for the preload's
+  // "/toolforge-tracing/preload.cjs" in NODE_OPTIONS and stops at the first "/toolfor".
+  const runDir = await mkdtemp(path.join(tmpdir(), 'tt-local-'));
   await chmod(runDir, 0o755);
   // Outside the run folder: they stay for a look after a failed or stopped run, until the next start.
   const logDir = path.join(options.stateDir, 'logs');
