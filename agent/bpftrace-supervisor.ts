@@ -32,6 +32,7 @@ export class BpftraceSupervisor {
   private run = 0;
   private stopping = false;
   private restarting = false;
+  private failing = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly dir = mkdtempSync(join(tmpdir(), 'toolforge-tracing-agent-'));
 
@@ -57,7 +58,8 @@ export class BpftraceSupervisor {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const output = reader.read(line);
       if (output === undefined) return;
-      if (output.type === 'attached') attached = true;
+      // Its first batch: every probe is loaded (bpftrace announces them before that).
+      if (output.type === 'batch') attached = true;
       this.options.onOutput(output, run, program);
     });
     createInterface({ input: child.stderr! }).on('line', (line) => {
@@ -72,7 +74,9 @@ export class BpftraceSupervisor {
         resolve();
         if (this.stopping || this.restarting) return;
         this.options.onUnexpectedExit(run, code, signal, attached);
-        this.timer = setTimeout(() => void this.start(), this.options.restartDelayMs);
+        // At once after a run that worked; backing off while runs keep failing to start.
+        this.failing = attached ? 0 : this.failing + 1;
+        this.timer = setTimeout(() => void this.start(), Math.min(30_000, this.options.restartDelayMs * 2 ** this.failing));
       });
     });
   }

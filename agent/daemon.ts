@@ -133,7 +133,7 @@ export async function startAgent(config: AgentConfig, log: Log): Promise<Running
     bpftrace: config.bpftrace,
     env: { BPFTRACE_MAP_KEYS_MAX: String(config.mapEntries), BPFTRACE_STRLEN: String(STRLEN), BPFTRACE_LOG_SIZE: '100000000' },
     build,
-    restartDelayMs: 1000,
+    restartDelayMs: 250,
     onOutput: (output, run, program) => {
       switch (output.type) {
         case 'batch':

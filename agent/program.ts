@@ -128,7 +128,8 @@ export function buildProgram(input: ProgramInput): string {
   const seeds = [...input.seedMarks].map(([pid, mark]) => `  @mark[${pid}] = ${mark};`);
   // Maps a probe reads but only an absent group writes get their type here.
   const declarations: string[] = [];
-  if (!groups.has('tls')) declarations.push('  @tlson[0] = 0;', '  @tlssk[0] = (uint64)0;');
+  if (!groups.has('tls')) declarations.push('  @tlson[0] = 0;');
+  if (!groups.has('tls') || !groups.has('writes')) declarations.push('  @tlssk[0] = (uint64)0;');
   if (!groups.has('writes') && !groups.has('tls')) declarations.push('  @busy[0] = 0;');
   if (!groups.has('dns')) declarations.push('  @dns[0, 0] = ((uint64)0, (uint64)0, (uint64)0);', '  @dnsname[0, 0] = "";', '  @dnsn[0] = (uint64)0;');
   out.push(
