@@ -1,9 +1,9 @@
 /**
- * cgroup v2 ids (what bpftrace's `cgroup` builtin gives) -> paths under /sys/fs/cgroup:
- * the id is the directory's inode number. The tree is walked again, at most once a
- * second, when an id is not known yet.
+ * cgroup v2 ids (what bpftrace's `cgroup` builtin gives) -> paths in the v2 hierarchy
+ * (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid hosts): the id is the directory's
+ * inode number. The tree is walked again, at most once a second, when an id is not known.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const MAX_DEPTH = 8;
@@ -13,7 +13,7 @@ export class CgroupPaths {
   private paths = new Map<bigint, string>();
   private walkedAt = 0;
 
-  constructor(private readonly root = '/sys/fs/cgroup') {}
+  constructor(private readonly root = existsSync('/sys/fs/cgroup/cgroup.controllers') || !existsSync('/sys/fs/cgroup/unified') ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified') {}
 
   path(id: bigint, now: number): string | undefined {
     const known = this.paths.get(id);
