@@ -145,3 +145,45 @@ export function patchOf(response: { response: { patch?: string; patchType?: stri
 export function applyPatch<T>(doc: T, ops: fjp.Operation[]): T {
   return fjp.applyPatch(structuredClone(doc), ops, true, false).newDocument;
 }
+
+export interface StreamedAnswer {
+  status: number;
+  error: string;
+}
+
+/**
+ * POSTs `body` to /mutate in 64 KiB writes (chunked when `withLength` is false), stopping
+ * once the answer comes; `maxBodyBytes` is the server's limit, over which it answers
+ * from the headers alone.
+ */
+export function postStreamed(w: { url: string; ca: string }, body: Buffer, withLength: boolean, maxBodyBytes: number): Promise<StreamedAnswer> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (withLength) headers['content-length'] = String(body.length);
+    const req = request(`${w.url}/mutate`, { method: 'POST', ca: w.ca, servername: 'localhost', headers });
+    let answered = false;
+    const response = new Promise((r) => req.once('response', r));
+    req.on('response', (res) => {
+      answered = true;
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, error: (JSON.parse(text) as { error: string }).error });
+        req.destroy();
+      });
+    });
+    req.on('error', (err) => (answered ? undefined : reject(err)));
+    const pump = async () => {
+      // A refusal by content-length comes before any byte of the body and closes the
+      // connection: wait for it, or the first write meets a reset (EPIPE, no status).
+      req.flushHeaders();
+      if (withLength && body.length > maxBodyBytes) await Promise.race([response, new Promise((r) => setTimeout(r, 5000))]);
+      for (let offset = 0; offset < body.length && !answered && !req.destroyed; offset += 64 * 1024) {
+        if (!req.write(body.subarray(offset, offset + 64 * 1024))) await new Promise((r) => req.once('drain', r));
+        await new Promise((r) => setImmediate(r));
+      }
+      if (!answered && !req.destroyed) req.end();
+    };
+    void pump();
+  });
+}

@@ -6,10 +6,9 @@
  * printed as a diagnostic, never asserted (bench/webhook-hostile-bodies.ts has the ratio).
  */
 import assert from 'node:assert/strict';
-import { request as httpsRequest } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import { review, webservicePod } from './fixtures/pods.js';
-import { closeAgents, patchOf, postReview, startWebhook, type RunningWebhook } from './helpers.js';
+import { closeAgents, patchOf, postReview, postStreamed, startWebhook, type RunningWebhook, type StreamedAnswer as Answer } from './helpers.js';
 import { configSchema } from '../../webhook/config.js';
 import { maxJsonDepth } from '../../webhook/bounded-json.js';
 
@@ -19,47 +18,6 @@ const maxBodyBytes = configSchema.parse({}).server.maxBodyBytes;
 
 /** `[[[[…]]]]`: `bytes` long, nested bytes/2 deep: valid JSON, as deep as it gets. */
 const nested = (bytes: number) => Buffer.concat([Buffer.alloc(bytes / 2, '['), Buffer.alloc(bytes / 2, ']')]);
-
-interface Answer {
-  status: number;
-  error: string;
-}
-
-/**
- * Sends `body` in 64 KiB writes (chunked when `withLength` is false), stopping once the
- * answer comes.
- */
-function send(w: RunningWebhook, body: Buffer, withLength: boolean): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (withLength) headers['content-length'] = String(body.length);
-    const req = httpsRequest(`${w.url}/mutate`, { method: 'POST', ca: w.ca, servername: 'localhost', headers });
-    let answered = false;
-    const response = new Promise((r) => req.once('response', r));
-    req.on('response', (res) => {
-      answered = true;
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, error: (JSON.parse(text) as { error: string }).error });
-        req.destroy();
-      });
-    });
-    req.on('error', (err) => (answered ? undefined : reject(err)));
-    const pump = async () => {
-      // A refusal by content-length comes before any byte of the body and closes the
-      // connection: wait for it, or the first write meets a reset (EPIPE, no status).
-      req.flushHeaders();
-      if (withLength && body.length > maxBodyBytes) await Promise.race([response, new Promise((r) => setTimeout(r, 5000))]);
-      for (let offset = 0; offset < body.length && !answered && !req.destroyed; offset += 64 * 1024) {
-        if (!req.write(body.subarray(offset, offset + 64 * 1024))) await new Promise((r) => req.once('drain', r));
-        await new Promise((r) => setImmediate(r));
-      }
-      if (!answered && !req.destroyed) req.end();
-    };
-    void pump();
-  });
-}
 
 let webhook: RunningWebhook;
 before(async () => {
@@ -108,27 +66,27 @@ describe('hostile bodies', () => {
   });
 
   test(`${CLIENTS} concurrent 6 MB nested bodies with content-length: 400 naming the limit, normal admissions keep working`, async (t) => {
-    const { answers, latencies } = await admissionsDuring(Promise.all(Array.from({ length: CLIENTS }, () => send(webhook, nested(HOSTILE_BYTES), true))));
+    const { answers, latencies } = await admissionsDuring(Promise.all(Array.from({ length: CLIENTS }, () => postStreamed(webhook, nested(HOSTILE_BYTES), true, maxBodyBytes))));
     for (const a of answers) assert.deepEqual(a, { status: 400, error: `body is larger than the limit of ${maxBodyBytes} bytes (server.maxBodyBytes)` });
     t.diagnostic(`normal admission during ${CLIENTS} x 6 MB (content-length): ${summary(latencies)}`);
   });
 
   test(`${CLIENTS} concurrent 6 MB nested bodies, chunked (no content-length): 400 at the first level too deep`, async (t) => {
-    const { answers, latencies } = await admissionsDuring(Promise.all(Array.from({ length: CLIENTS }, () => send(webhook, nested(HOSTILE_BYTES), false))));
+    const { answers, latencies } = await admissionsDuring(Promise.all(Array.from({ length: CLIENTS }, () => postStreamed(webhook, nested(HOSTILE_BYTES), false, maxBodyBytes))));
     for (const a of answers) assert.deepEqual(a, { status: 400, error: `body nests deeper than ${maxJsonDepth} levels` });
     t.diagnostic(`normal admission during ${CLIENTS} x 6 MB chunked: ${summary(latencies)}`);
   });
 
   test(`${CLIENTS} concurrent nested bodies just under the size limit: 400 for the depth`, async (t) => {
     const bytes = maxBodyBytes - 2;
-    const { answers, latencies } = await admissionsDuring(Promise.all(Array.from({ length: CLIENTS }, () => send(webhook, nested(bytes), true))));
+    const { answers, latencies } = await admissionsDuring(Promise.all(Array.from({ length: CLIENTS }, () => postStreamed(webhook, nested(bytes), true, maxBodyBytes))));
     for (const a of answers) assert.deepEqual(a, { status: 400, error: `body nests deeper than ${maxJsonDepth} levels` });
     t.diagnostic(`normal admission during ${CLIENTS} x ${bytes} bytes nested: ${summary(latencies)}`);
   });
 
   test('a chunked body over the limit that is not deep: 400 naming the limit, counted as it streams', async () => {
     const wide = Buffer.from(`[${'0,'.repeat(HOSTILE_BYTES / 2)}0]`);
-    const answers = await Promise.all(Array.from({ length: CLIENTS }, () => send(webhook, wide, false)));
+    const answers = await Promise.all(Array.from({ length: CLIENTS }, () => postStreamed(webhook, wide, false, maxBodyBytes)));
     for (const a of answers) assert.deepEqual(a, { status: 400, error: `body is larger than the limit of ${maxBodyBytes} bytes (server.maxBodyBytes)` });
   });
 
