@@ -46,15 +46,28 @@ export async function writeDemoMountTree(dir: string): Promise<string> {
 
 export const demoAccounts = (): Account[] => FLEET.map((tool, i) => ({ name: `tools.${tool.name}`, uid: FIRST_DEMO_UID + i }));
 
+/**
+ * Where each stand-in listens: a loopback address of its own, as each service has its own
+ * address on Toolforge; every tool name goes to the front proxy, as there. The two replica
+ * wikis share one (one MariaDB, as wikis share a replica section).
+ */
+export const DEMO_ADDRESSES = {
+  replicas: '127.0.0.2',
+  toolsdb: '127.0.0.3',
+  redis: '127.0.0.4',
+  wikis: '127.0.0.5',
+  frontProxy: '127.0.0.6',
+} as const;
+
 /** Every Toolforge name the fleet uses, resolved to loopback inside its namespace. */
 export function demoHosts(): HostsMap {
   const hosts: HostsMap = {
-    'tools.db.svc.wikimedia.cloud': '127.0.0.1',
-    'redis.svc.tools.eqiad1.wikimedia.cloud': '127.0.0.1',
+    'tools.db.svc.wikimedia.cloud': DEMO_ADDRESSES.toolsdb,
+    'redis.svc.tools.eqiad1.wikimedia.cloud': DEMO_ADDRESSES.redis,
   };
-  for (const wiki of DEMO_WIKIS) hosts[`${wiki}.analytics.db.svc.wikimedia.cloud`] = '127.0.0.1';
-  for (const host of DEMO_WIKI_HOSTS) hosts[host] = '127.0.0.1';
-  for (const tool of FLEET) hosts[`${tool.name}.toolforge.org`] = '127.0.0.1';
+  for (const wiki of DEMO_WIKIS) hosts[`${wiki}.analytics.db.svc.wikimedia.cloud`] = DEMO_ADDRESSES.replicas;
+  for (const host of DEMO_WIKI_HOSTS) hosts[host] = DEMO_ADDRESSES.wikis;
+  for (const tool of FLEET) hosts[`${tool.name}.toolforge.org`] = DEMO_ADDRESSES.frontProxy;
   return hosts;
 }
 
@@ -79,13 +92,16 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const debianPython = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : python;
 
   log('demo: starting MariaDB (Wiki Replicas, ToolsDB) and Redis');
-  const [mariadb, redis] = await Promise.all([startMariaDb(supervisor, path.join(dir, 'mariadb')), startRedis(supervisor, path.join(dir, 'redis'))]);
+  const [mariadb, redis] = await Promise.all([
+    startMariaDb(supervisor, path.join(dir, 'mariadb'), [DEMO_ADDRESSES.replicas, DEMO_ADDRESSES.toolsdb]),
+    startRedis(supervisor, path.join(dir, 'redis'), DEMO_ADDRESSES.redis),
+  ]);
   await mariadb.sql(SEED);
   const tlsDir = path.join(dir, 'tls');
   await mkdir(tlsDir, { recursive: true });
   const tls = await selfSignedCertificate(tlsDir, [...DEMO_WIKI_HOSTS]);
-  const wiki = await startWikiServer(tls);
-  const proxy = await startFrontProxy();
+  const wiki = await startWikiServer(tls, DEMO_ADDRESSES.wikis);
+  const proxy = await startFrontProxy(DEMO_ADDRESSES.frontProxy);
 
   const { namespace } = options;
   const accounts = demoAccounts();
@@ -185,7 +201,7 @@ function driveEndUsers(proxyPort: number, tools: DemoTool[]): NodeJS.Timeout {
   return setInterval(() => {
     for (const tool of tools) {
       http
-        .get({ host: '127.0.0.1', port: proxyPort, path: '/', agent, headers: { host: `${tool.name}.toolforge.org` } }, (res) => res.resume())
+        .get({ host: DEMO_ADDRESSES.frontProxy, port: proxyPort, path: '/', agent, headers: { host: `${tool.name}.toolforge.org` } }, (res) => res.resume())
         .on('error', () => undefined);
     }
   }, 1000).unref();

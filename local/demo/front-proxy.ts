@@ -14,7 +14,7 @@ export interface FrontProxy {
   stop(): Promise<void>;
 }
 
-export async function startFrontProxy(port = 0): Promise<FrontProxy> {
+export async function startFrontProxy(address = '127.0.0.1'): Promise<FrontProxy> {
   const routes = new Map<string, number>();
   let forwarded = 0;
   const server = http.createServer((req, res) => {
@@ -32,7 +32,7 @@ export async function startFrontProxy(port = 0): Promise<FrontProxy> {
     upstream.on('error', (err) => res.writeHead(502).end(err.message));
     req.pipe(upstream);
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, address, resolve));
   return {
     port: (server.address() as AddressInfo).port,
     routes,

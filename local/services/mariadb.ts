@@ -28,14 +28,14 @@ export function mariaDbInstallArgs(layout: MariaDbLayout): string[] {
   return ['--no-defaults', `--datadir=${layout.datadir}`, ...asUser(), '--auth-root-authentication-method=socket', '--skip-test-db'];
 }
 
-/** mariadbd arguments: loopback only, small, no binary log, no name resolution. */
-export function mariaDbServerArgs(layout: MariaDbLayout, port: number): string[] {
+/** mariadbd arguments: loopback only (one or more addresses), small, no binary log, no name resolution. */
+export function mariaDbServerArgs(layout: MariaDbLayout, port: number, addresses: readonly string[] = ['127.0.0.1']): string[] {
   return [
     '--no-defaults',
     `--datadir=${layout.datadir}`,
     `--socket=${layout.socket}`,
     `--port=${port}`,
-    '--bind-address=127.0.0.1',
+    `--bind-address=${addresses.join(',')}`,
     ...asUser(),
     `--pid-file=${layout.pidFile}`,
     '--skip-log-bin',
@@ -49,8 +49,8 @@ export interface LocalMariaDb {
   sql(statements: string): Promise<string>;
 }
 
-/** A private MariaDB (Debian mariadb-server) under `dir`, supervised. */
-export async function startMariaDb(supervisor: Supervisor, dir: string): Promise<LocalMariaDb> {
+/** A private MariaDB (Debian mariadb-server) under `dir`, on `addresses` (loopback), supervised. */
+export async function startMariaDb(supervisor: Supervisor, dir: string, addresses: readonly string[]): Promise<LocalMariaDb> {
   const mariadbd = requireBinary('mariadbd', `Debian package mariadb-server; ${SETUP_HINT}`);
   const installDb = requireBinary('mariadb-install-db', `Debian package mariadb-server; ${SETUP_HINT}`);
   const client = requireBinary('mariadb', `Debian package mariadb-client; ${SETUP_HINT}`);
@@ -60,8 +60,8 @@ export async function startMariaDb(supervisor: Supervisor, dir: string): Promise
     throw new Error(`mariadb-install-db failed: ${error.stderr ?? error.message}`);
   });
   const port = await freePort();
-  const server = supervisor.start({ name: 'mariadb', command: mariadbd, args: mariaDbServerArgs(layout, port) });
-  await Promise.race([waitForPort(port, '127.0.0.1', 60_000), server.exited.then(() => Promise.reject(new Error(`mariadbd exited: ${server.output()}`)))]);
+  const server = supervisor.start({ name: 'mariadb', command: mariadbd, args: mariaDbServerArgs(layout, port, addresses) });
+  await Promise.race([waitForPort(port, addresses[0], 60_000), server.exited.then(() => Promise.reject(new Error(`mariadbd exited: ${server.output()}`)))]);
   const sql = async (statements: string): Promise<string> => {
     const { stdout } = await run(client, ['--no-defaults', `--socket=${layout.socket}`, '-uroot', '-N', '-B', '-e', statements]);
     return stdout;
