@@ -1,6 +1,7 @@
 /**
  * `toolforge-tracing agent` as operators run it: a bad config file, a bad option or a bad
- * uid map stops it with one message naming the key (the real CLI, real files).
+ * uid map stops it with one message naming the key; without root it says so in one line and
+ * keeps serving /metrics (the real CLI, real files).
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -8,7 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../support/preload-bundle.js';
-import { runToExit } from '../support/processes.js';
+import { requireBinary } from '../support/binaries.js';
+import { freePort } from '../support/ports.js';
+import { runToExit, startProcess } from '../support/processes.js';
 
 const cli = path.join(repoRoot, 'bin', 'toolforge-tracing');
 
@@ -49,4 +52,26 @@ test('bad options: the option is named', async () => {
   const otlp = await agent(['--otlp-endpoint', 'collector:4318']);
   assert.equal(otlp.code, 1);
   assert.match(otlp.stderr, /command line: otlpEndpoint: must be an http/);
+});
+
+test('without root: one line says so, /metrics is served with no probes attached', async () => {
+  // Build the CLI as root first: the unprivileged run cannot write dist/.
+  await runToExit({ command: cli, args: ['--version'] }, 120_000);
+  const port = await freePort();
+  const agentProcess = startProcess({
+    name: 'agent as nobody',
+    command: requireBinary('setpriv', 'util-linux'),
+    args: ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, path.join(repoRoot, 'dist', 'cli.js'), 'agent', '--metrics-listen', `127.0.0.1:${port}`],
+    env: { PATH: process.env.PATH, HOME: '/tmp' },
+  });
+  try {
+    await agentProcess.waitForOutput(/serving http/, 60_000);
+    assert.match(agentProcess.stderr(), /agent: not running as root: bpftrace needs CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN and CAP_SYS_RESOURCE: no probes\n/);
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(text, /toolforge_agent_probes_attached\{probe="tcp"\} 0/);
+    assert.match(text, /toolforge_agent_bpftrace_running 0/);
+  } finally {
+    await agentProcess.stop('SIGTERM', 10_000);
+  }
+  assert.equal((await agentProcess.exited).code, 0);
 });
