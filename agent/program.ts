@@ -80,6 +80,18 @@ function disabledWords(): Record<string, string> {
   return { W_TOOLFORG: word(text.slice(0, 8)), W_E_TRACIN: word(text.slice(8, 16)), W_G_DISABL: word(text.slice(16, 24)), W_ED_EQ: word(text.slice(24)) };
 }
 
+/** `$x` (the first 8 bytes at `$opts + $j`) and the following words equal the marker; the last word masked. */
+export function markerMatch(marker: string): string {
+  const parts: string[] = [];
+  for (let at = 0; at < marker.length; at += 8) {
+    const chunk = marker.slice(at, at + 8);
+    const load = at === 0 ? '$x' : `*(uint64 *)($opts + $j + ${at})`;
+    const mask = chunk.length === 8 ? '' : ` & 0x${'ff'.repeat(chunk.length)}`;
+    parts.push(mask === '' ? `${load} == ${word(chunk)}` : `(${load}${mask}) == ${word(chunk)}`);
+  }
+  return parts.join(' && ');
+}
+
 function attach(libraries: readonly Library[], kind: 'uprobe' | 'uretprobe', symbol: string): string {
   return libraries
     .filter((library) => library.symbols.has(symbol))
@@ -106,7 +118,7 @@ export function runnableGroups(input: Pick<ProgramInput, 'groups' | 'libc' | 'li
 }
 
 export function buildProgram(input: ProgramInput): string {
-  if (input.preloadMarker.length < 8) throw new Error('preload marker: at least 8 characters (its first 8 are searched as one word)');
+  if (input.preloadMarker.length < 8) throw new Error('preload marker: at least 8 characters (a shorter one matches by accident)');
   if (!SAFE_LITERAL.test(input.preloadMarker)) throw new Error(`preload marker ${JSON.stringify(input.preloadMarker)} has characters other than ${SAFE_LITERAL.source}`);
   const groups = runnableGroups(input);
   const common = {
@@ -136,13 +148,10 @@ export function buildProgram(input: ProgramInput): string {
     fill(part('marks.bt'), {
       ...common,
       SEED_MARKS: '{{BEGIN}}',
-      PRELOAD_MARKER: input.preloadMarker,
       ...disabledWords(),
       W_NODE_OPT: word('NODE_OPT'),
       W_IONS_EQ: word('IONS='),
-      W_MARKER: word(input.preloadMarker.slice(0, 8)),
-      MARKER_LEN: String(input.preloadMarker.length),
-      MARKER_LEN_PLUS_ONE: String(input.preloadMarker.length + 1),
+      MARKER_MATCH: markerMatch(input.preloadMarker),
     }),
   );
   if (groups.has('dns')) {
