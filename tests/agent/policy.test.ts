@@ -16,7 +16,7 @@ import { Increments, OutputReader } from '../../agent/map-reader.js';
 import { addressText, isOwnFiles, nameEvent } from '../../agent/naming.js';
 import { groupsFor } from '../../agent/preflight.js';
 import { markOfEnvironment } from '../../agent/process-marks.js';
-import { buildProgram, cutDepth, mapAtLine, runnableGroups, word, PROBE_GROUPS } from '../../agent/program.js';
+import { buildProgram, cutDepth, mapAtLine, markerMatch, runnableGroups, word, PROBE_GROUPS } from '../../agent/program.js';
 import { profileByName } from '../../topology/index.js';
 
 const toolforge = profileByName('toolforge');
@@ -88,6 +88,7 @@ test('program: groups follow the libraries and features; literals are words; hel
   assert.deepEqual([...runnableGroups({ groups: new Set(PROBE_GROUPS), libc: [], libssl: [lib(['SSL_write'])] })].sort(), ['files', 'marks', 'tcp', 'tls', 'writes']);
   assert.deepEqual([...runnableGroups({ groups: new Set(['marks', 'dns', 'tls', 'writes', 'files'] as const), libc: [lib(['getaddrinfo'])], libssl: [lib(['SSL_write'])] })].sort(), ['dns', 'files', 'marks']);
   assert.equal(word('GET '), '0x20544547');
+  assert.equal(markerMatch('/toolforge-tracing/preload.cjs'), '$x == 0x726f666c6f6f742f && *(uint64 *)($opts + $j + 8) == 0x69636172742d6567 && *(uint64 *)($opts + $j + 16) == 0x6f6c6572702f676e && (*(uint64 *)($opts + $j + 24) & 0xffffffffffff) == 0x736a632e6461');
   assert.equal(cutDepth('/data/project/'), 4);
   assert.equal(cutDepth('/mnt/nfs/dumps-'), 5);
   const program = buildProgram({
