@@ -20,6 +20,7 @@ import {
 } from './names.js';
 import type { Decision, SkippedContainer } from './policy.js';
 import { shared } from './patch-json.js';
+import { sharedFor } from './shared-values.js';
 
 export interface PatchOp {
   op: 'add' | 'replace';
@@ -34,17 +35,6 @@ const pointer = (segment: string): string => segment.replaceAll('~', '~0').repla
 function freeName(base: string, taken: ReadonlySet<string>): string {
   if (!taken.has(base)) return base;
   for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
-}
-
-/** The shared values (see patch-json.ts) made so far for a config, by what else they depend on. */
-const sharedByConfig = new WeakMap<WebhookConfig, Map<string, object>>();
-
-function sharedFor<T extends object>(config: WebhookConfig, key: string, make: () => T): T {
-  let made = sharedByConfig.get(config);
-  if (made === undefined) sharedByConfig.set(config, (made = new Map()));
-  let value = made.get(key) as T | undefined;
-  if (value === undefined) made.set(key, (value = shared(make())));
-  return value;
 }
 
 /** Env vars the webhook owns: any value the pod had for them is replaced. */
