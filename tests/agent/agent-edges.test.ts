@@ -260,7 +260,8 @@ test('OTLP export: the same counts through the real collector into Prometheus', 
     Object.fromEntries(samples.map((s) => [`${s.metric.dependency} ${s.metric.detail ?? ''} ${s.metric.unit}`, s.value])),
     { 'wikimedia:mediawiki en.wikipedia.org request': 1, 'wikimedia:mediawiki de.wikipedia.org request': 3, 'wmcs:wiki-replicas enwiki query': 3, 'toolforge:redis  command': 2 },
   );
-  const graph = await prometheus.waitFor('traces_service_graph_request_total{source="toolforge-agent",client="forger"}', (s) => s.length === 1, 30_000);
+  // A new series is exported at 0 first (hold period): wait for its count.
+  const graph = await prometheus.waitFor('traces_service_graph_request_total{source="toolforge-agent",client="forger"}', (s) => s.length === 1 && s[0]!.value === 1, 30_000);
   assert.equal(graph[0]!.metric.server, 'callee');
   assert.equal(graph[0]!.value, 1);
   assert.deepEqual(await prometheus.query('toolforge_internal_dependencies_total{tool=~"optout|callee"}'), []);
