@@ -191,8 +191,11 @@ export function buildProgram(input: ProgramInput): string {
       if (!SAFE_LITERAL.test(prefix)) throw new Error(`NFS prefix ${JSON.stringify(prefix)} has characters other than ${SAFE_LITERAL.source}`);
     }
     const match = input.nfsPrefixes
-      .map((prefix, i) => `  ${i === 0 ? '' : 'else '}if (strncmp($p, "${prefix}", ${prefix.length}) == 0) { $d = ${cutDepth(prefix)}; }`)
+      .map((prefix, i) => `    ${i === 0 ? '' : 'else '}if (strncmp($p, "${prefix}", ${prefix.length}) == 0) { $d = ${cutDepth(prefix)}; }`)
       .join('\n');
+    const firstWords = [...new Set(input.nfsPrefixes.map((prefix) => prefix.slice(0, 8)))]
+      .map((start) => (start.length === 8 ? `$w == ${word(start)}` : `($w & 0x${'ff'.repeat(start.length)}) == ${word(start)}`))
+      .join(' || ');
     if (match !== '') {
       out.push(
         fill(part('files.bt'), {
@@ -200,6 +203,7 @@ export function buildProgram(input: ProgramInput): string {
           OPEN_PROBE: 'tracepoint:syscalls:sys_enter_openat,\ntracepoint:syscalls:sys_enter_openat2,\ntracepoint:syscalls:sys_enter_open',
           OPEN_RETURN: 'tracepoint:syscalls:sys_exit_openat,\ntracepoint:syscalls:sys_exit_openat2,\ntracepoint:syscalls:sys_exit_open',
           PREFIX_MATCH: match,
+          PREFIX_WORDS: firstWords,
         }),
       );
     }

@@ -99,6 +99,7 @@ test('program: groups follow the libraries and features; literals are words; hel
   assert.match(program, /uprobe:\/lib\/x\/libfoo\.so:getaddrinfo/);
   assert.doesNotMatch(program, /uprobe:[^\n]*SSL_write/);
   assert.match(program, /strncmp\(\$p, "\/data\/project\/", 14\) == 0\) \{ \$d = 4; \}/);
+  assert.match(program, /if \(\$w == 0x72702f617461642f\) \{/);
   const line = program.split('\n').findIndex((l) => l.includes('@open[uid')) + 1;
   assert.equal(mapAtLine(program, line, 1), 'open');
   assert.throws(() => buildProgram({ groups: new Set(), minUid: 0, intervalSeconds: 1, keyByCgroup: false, preloadMarker: 'x"y', nfsPrefixes: [], libc: [], libssl: [], seedMarks: new Map(), strlen: 64, headerScanBytes: 64 }), /at least 8|characters other/);
