@@ -44,6 +44,14 @@ export async function startAgent(supervisor: Supervisor, namespace: PrivateNames
       ],
     }),
   );
-  await Promise.race([waitForPort(port, '127.0.0.1', 60_000), agent.exited.then(() => Promise.reject(new Error(`the agent exited: ${agent.output()}`)))]);
+  try {
+    // Until its probes are in the kernel it sees nothing, and a tool started meanwhile would
+    // also miss its opt-out marks: the run starts the tools only after this line.
+    await agent.waitForOutput(/bpftrace run \d+ \(pid \d+\) attached \d+ probes/, 180_000);
+    await waitForPort(port, '127.0.0.1', 10_000);
+  } catch (error) {
+    await agent.stop();
+    throw error;
+  }
   return { metrics: `127.0.0.1:${port}` };
 }
