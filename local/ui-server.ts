@@ -48,7 +48,9 @@ export async function startUiServer(listen: { host: string; port: number }, sour
   app.addContentTypeParser('application/x-protobuf', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.get('/', async (_req, reply) => {
     const { data } = await current();
-    const page = sources.renderMap(data);
+    // The map forbids every connection (a file must load nothing); served here it may ask
+    // this server, and only this server, whether the graph changed.
+    const page = sources.renderMap(data).replace("connect-src 'none'", "connect-src 'self'");
     // The last one: the inlined map script may spell the tag in a string.
     const end = page.lastIndexOf('</body>');
     const html = end < 0 ? page + REFRESH_SCRIPT : page.slice(0, end) + REFRESH_SCRIPT + page.slice(end);

@@ -157,6 +157,8 @@ describe('scripts/start: the whole system on one machine', { timeout: 420_000 },
     const html = await response.text();
     const embedded = /<script type="application\/json" id="dependency-data">(.*?)<\/script>/s.exec(html)?.[1];
     assert.ok(embedded !== undefined, 'the page embeds its data');
+    assert.match(html, /connect-src 'self'/, 'the served page may ask this server for changes, and nothing else');
+    assert.match(html, /fetch\('\/api\/version'\)/, 'the served page reloads when the graph changes');
     const api = await getJson<DependencyData>(`${ui}api/graph`);
     const names = (data: DependencyData): string[] => data.nodes.map((n) => n.name).sort();
     assert.deepEqual(names(JSON.parse(embedded) as DependencyData), names(api), 'the page shows the graph /api/graph serves');
