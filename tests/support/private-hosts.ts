@@ -1,23 +1,17 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { requireBinary, requireRoot } from './binaries.js';
+import type { HostsMap } from '../../local/private-namespace.js';
+import { hostsFileText } from '../../local/private-namespace.js';
 import type { ProcessSpec } from './processes.js';
 
 /**
  * Runs a process in its own mount namespace with a private /etc/hosts, so Toolforge
  * names (tools.db.svc.wikimedia.cloud, en.wikipedia.org, …) resolve to loopback for
- * that process only. The machine's /etc/hosts is never touched.
+ * that process only. The machine's /etc/hosts is never touched. The hosts file is the one
+ * `toolforge-tracing local` writes for its demo (local/private-namespace.ts).
  */
-export type HostsMap = Record<string, string>;
-
-export function hostsFileText(hosts: HostsMap): string {
-  const lines = ['127.0.0.1 localhost', '::1 localhost ip6-localhost'];
-  for (const [name, address] of Object.entries(hosts)) {
-    if (!/^(127\.\d+\.\d+\.\d+|::1)$/.test(address)) throw new Error(`private hosts: ${name} -> ${address} is not a loopback address`);
-    lines.push(`${address} ${name}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
+export { hostsFileText, type HostsMap } from '../../local/private-namespace.js';
 
 /** Writes `<dir>/hosts` and returns a function wrapping a ProcessSpec to run under it. */
 export async function privateHosts(dir: string, hosts: HostsMap): Promise<(spec: ProcessSpec) => ProcessSpec> {
