@@ -4,8 +4,8 @@
  * says this runtime is supported. Nothing here may throw into the app.
  */
 import { isMainThread } from 'node:worker_threads';
-import { gate, type Permissions } from './gate.js';
-import { permission } from './permission-model.js';
+import { gate, type Permissions } from './gate/gate.js';
+import { permission } from './gate/permission-model.js';
 
 try {
   const permissions: Permissions | undefined = permission && { readsPreload: permission.has('fs.read', `${__dirname}/sdk.cjs`), dir: __dirname };

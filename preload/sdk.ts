@@ -5,20 +5,20 @@ import { defaultResource, resourceFromAttributes } from '@opentelemetry/resource
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { TextMapPropagator } from '@opentelemetry/api';
 import { profileByName, type Profile } from '../topology/index.js';
-import { readConfig, settingsWarning } from './env-config.js';
-import { entryIsEsm, packageType } from './entry-format.js';
-import { ContextOnDemandManager, PropagateFromFirstSpan } from './context-on-demand.js';
-import { registerEsmHooks } from './esm-hooks.js';
-import { EncodedSpanQueue } from './encoded-span-queue.js';
-import { traceIncomingRequests } from './http-server-spans.js';
-import { eagerInstrumentations, esmHookedSpecifiers, lazyInstrumentations } from './instrumentations.js';
-import { enableOnFirstLoad } from './lazy-enable.js';
-import { OtlpHttpPoster } from './otlp-http-post.js';
-import { permission, WORKERS_DENIED } from './permission-model.js';
-import { resourceField } from './otlp-span-encoding.js';
-import { RecordEverySpanSampler, standardSampler } from './sampler.js';
-import { sendAtExit } from './send-at-exit.js';
-import { PooledIdGenerator } from './span-ids.js';
+import { readConfig, settingsWarning } from './config/env-config.js';
+import { entryIsEsm, packageType } from './instrumentation/entry-format.js';
+import { ContextOnDemandManager, PropagateFromFirstSpan } from './sdk/context-on-demand.js';
+import { registerEsmHooks } from './instrumentation/esm-hooks.js';
+import { EncodedSpanQueue } from './export/encoded-span-queue.js';
+import { traceIncomingRequests } from './server/http-server-spans.js';
+import { eagerInstrumentations, esmHookedSpecifiers, lazyInstrumentations } from './instrumentation/instrumentations.js';
+import { enableOnFirstLoad } from './instrumentation/lazy-enable.js';
+import { OtlpHttpPoster } from './export/otlp-http-post.js';
+import { permission, WORKERS_DENIED } from './gate/permission-model.js';
+import { resourceField } from './export/otlp-span-encoding.js';
+import { RecordEverySpanSampler, standardSampler } from './sdk/sampler.js';
+import { sendAtExit } from './export/send-at-exit.js';
+import { PooledIdGenerator } from './sdk/span-ids.js';
 
 declare const __TOOLFORGE_TRACING_VERSION__: string;
 

@@ -1,4 +1,4 @@
-// Context propagation that starts only when something needs it (preload/context-on-demand.ts):
+// Context propagation that starts only when something needs it (preload/sdk/context-on-demand.ts):
 // the manager itself against real AsyncLocalStorage, then a real plain-http tool with the
 // preload on Node 22 (AsyncLocalStorage on async_hooks) and Node 24 (on continuation data).
 import assert from 'node:assert/strict';
@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { setImmediate as tick } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { ROOT_CONTEXT, createContextKey, type Context } from '@opentelemetry/api';
-import { ContextOnDemandManager, PropagateFromFirstSpan } from '../../preload/context-on-demand.js';
+import { ContextOnDemandManager, PropagateFromFirstSpan } from '../../preload/sdk/context-on-demand.js';
 import type { ReceivedSpan } from '../support/otlp-decode.js';
 import { fixtureApp, startToolforgeWorld, type RunningTool, type ToolforgeWorld } from '../support/toolforge-world.js';
 import { clientSpans, serverSpans, toPeer } from './span-queries.js';

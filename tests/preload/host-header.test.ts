@@ -1,10 +1,10 @@
 // The Host header of an incoming request as the SERVER span's server.address and
-// server.port (preload/host-header.ts): names, ports and IPv6 literals kept, anything
+// server.port (preload/server/host-header.ts): names, ports and IPv6 literals kept, anything
 // malformed left out rather than guessed.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { setHostAndPort } from '../../preload/host-header.js';
+import { setHostAndPort } from '../../preload/server/host-header.js';
 
 function parsed(header: string | undefined): { host: string | undefined; port: number | undefined } {
   const facts = { host: undefined, port: undefined };

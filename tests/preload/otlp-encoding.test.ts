@@ -1,5 +1,5 @@
-// The preload's own OTLP protobuf encoder (preload/otlp-span-encoding.ts, fed by
-// preload/encoded-span-queue.ts), checked against the real opentelemetry-proto trace
+// The preload's own OTLP protobuf encoder (preload/export/otlp-span-encoding.ts, fed by
+// preload/export/encoded-span-queue.ts), checked against the real opentelemetry-proto trace
 // messages (protobufjs with tests/support/otlp/trace.proto) and against the SDK's own
 // serializer on the same spans.
 import assert from 'node:assert/strict';
@@ -14,13 +14,13 @@ import { AlwaysOnSampler, BasicTracerProvider, type ReadableSpan, type SpanProce
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
 import { profileByName, type Profile } from '../../topology/index.js';
-import { EncodedSpanQueue, type QueueSettings } from '../../preload/encoded-span-queue.js';
-import { exportedAttributes } from '../../preload/exported-attributes.js';
-import { hrTimeField, nowField, resourceField } from '../../preload/otlp-span-encoding.js';
-import { ProtobufWriter } from '../../preload/protobuf-writer.js';
-import { RecordEverySpanSampler, standardSampler } from '../../preload/sampler.js';
-import { ServerSpan, type RequestFacts } from '../../preload/server-span.js';
-import { PooledIdGenerator } from '../../preload/span-ids.js';
+import { EncodedSpanQueue, type QueueSettings } from '../../preload/export/encoded-span-queue.js';
+import { exportedAttributes } from '../../preload/attributes/exported-attributes.js';
+import { hrTimeField, nowField, resourceField } from '../../preload/export/otlp-span-encoding.js';
+import { ProtobufWriter } from '../../preload/export/protobuf-writer.js';
+import { RecordEverySpanSampler, standardSampler } from '../../preload/sdk/sampler.js';
+import { ServerSpan, type RequestFacts } from '../../preload/server/server-span.js';
+import { PooledIdGenerator } from '../../preload/sdk/span-ids.js';
 import { repoRoot } from '../support/preload-bundle.js';
 
 const root = protobuf.parse(readFileSync(path.join(repoRoot, 'tests', 'support', 'otlp', 'trace.proto'), 'utf8'), { keepCase: false }).root;

@@ -1,4 +1,4 @@
-// The preload's OTLP/HTTP sender (preload/otlp-http-post.ts) against real local servers:
+// The preload's OTLP/HTTP sender (preload/export/otlp-http-post.ts) against real local servers:
 // Node's HTTP server in its usual answers, and raw sockets for the answers a collector or
 // a proxy in between may give (split heads, no length, silence, resets).
 import assert from 'node:assert/strict';
@@ -7,7 +7,7 @@ import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { OtlpHttpPoster } from '../../preload/otlp-http-post.js';
+import { OtlpHttpPoster } from '../../preload/export/otlp-http-post.js';
 import { freePort } from '../support/ports.js';
 import { runToExit } from '../support/processes.js';
 import { repoRoot } from '../support/preload-bundle.js';
@@ -209,7 +209,7 @@ describe('OtlpHttpPoster', () => {
     assert.deepEqual(bodies, []);
     // Trust is read at process start (NODE_EXTRA_CA_CERTS): the trusted case runs in a process of its own.
     // The poster never holds the event loop (the exit flush's timer does that in the app): the script holds it.
-    const script = `import { OtlpHttpPoster } from './preload/otlp-http-post.ts'; const hold = setInterval(() => {}, 1000); const p = new OtlpHttpPoster(${JSON.stringify(url)}); console.log(await p.post(Buffer.alloc(9), 5000), await p.post(Buffer.alloc(3), 5000)); clearInterval(hold);`;
+    const script = `import { OtlpHttpPoster } from './preload/export/otlp-http-post.ts'; const hold = setInterval(() => {}, 1000); const p = new OtlpHttpPoster(${JSON.stringify(url)}); console.log(await p.post(Buffer.alloc(9), 5000), await p.post(Buffer.alloc(3), 5000)); clearInterval(hold);`;
     const run = await runToExit({ name: 'https post', command: process.execPath, args: ['--import', 'tsx', '--input-type=module', '-e', script], cwd: repoRoot, env: { ...process.env, NODE_EXTRA_CA_CERTS: tls.certFile } });
     assert.equal(run.stdout.trim(), 'true true', run.stderr);
     assert.deepEqual(bodies, [9, 3]);

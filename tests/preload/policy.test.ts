@@ -5,14 +5,14 @@ import { describe, it } from 'node:test';
 import { ROOT_CONTEXT, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
 import { SamplingDecision } from '@opentelemetry/sdk-trace-base';
 import { classifyDestination, profileByName } from '../../topology/index.js';
-import { entryIsEsm } from '../../preload/entry-format.js';
-import { readConfig } from '../../preload/env-config.js';
-import { exportedAttributes } from '../../preload/exported-attributes.js';
-import { gate, isSupportedNode } from '../../preload/gate.js';
-import { packageOf } from '../../preload/package-name.js';
-import { RecordEverySpanSampler, standardSampler } from '../../preload/sampler.js';
-import { withoutSqlLiterals } from '../../preload/sql-literals.js';
-import { incomingUrl, outgoingUrl, redactQuery } from '../../preload/url-privacy.js';
+import { entryIsEsm } from '../../preload/instrumentation/entry-format.js';
+import { readConfig } from '../../preload/config/env-config.js';
+import { exportedAttributes } from '../../preload/attributes/exported-attributes.js';
+import { gate, isSupportedNode } from '../../preload/gate/gate.js';
+import { packageOf } from '../../preload/instrumentation/package-name.js';
+import { RecordEverySpanSampler, standardSampler } from '../../preload/sdk/sampler.js';
+import { withoutSqlLiterals } from '../../preload/attributes/sql-literals.js';
+import { incomingUrl, outgoingUrl, redactQuery } from '../../preload/attributes/url-privacy.js';
 
 const profile = profileByName('toolforge');
 

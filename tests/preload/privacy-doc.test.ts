@@ -1,11 +1,11 @@
 // docs/tool-owners.md lists the parameter names whose values are redacted: the lists
-// must be the code's own (preload/url-privacy.ts), so the docs promise nothing the code
+// must be the code's own (preload/attributes/url-privacy.ts), so the docs promise nothing the code
 // does not do, and a name added to the code is documented.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { SECRET_NAMES, SECRET_PARTS, SECRET_WORDS } from '../../preload/url-privacy.js';
+import { SECRET_NAMES, SECRET_PARTS, SECRET_WORDS } from '../../preload/attributes/url-privacy.js';
 import { repoRoot } from '../support/preload-bundle.js';
 
 /** The backticked names of the bullet that starts with `lead`, up to its first parenthesis. */

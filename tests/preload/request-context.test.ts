@@ -1,11 +1,11 @@
-// The context a traced request's handler runs in (preload/request-context.ts): the API,
+// The context a traced request's handler runs in (preload/server/request-context.ts): the API,
 // core and instrumentations must find the same span, RPC metadata and parent values in
 // it as in the contexts the API itself builds.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ROOT_CONTEXT, TraceFlags, createContextKey, propagation, trace } from '@opentelemetry/api';
 import { RPCType, W3CBaggagePropagator, getRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
-import { RequestContext } from '../../preload/request-context.js';
+import { RequestContext } from '../../preload/server/request-context.js';
 
 const remote = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED, isRemote: true };
 const server = trace.wrapSpanContext({ traceId: remote.traceId, spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED });

@@ -1,4 +1,4 @@
-// The preload's own SERVER span (preload/server-span.ts): what the app and the
+// The preload's own SERVER span (preload/server/server-span.ts): what the app and the
 // instrumentations can do with it through the OpenTelemetry API, and the sampling it
 // shares with the SDK's spans. End-to-end behaviour: destinations.test.ts, sampling.test.ts.
 import assert from 'node:assert/strict';
@@ -6,9 +6,9 @@ import { describe, it } from 'node:test';
 import { ROOT_CONTEXT, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { SamplingDecision, type ReadableSpan, type Sampler } from '@opentelemetry/sdk-trace-base';
-import { RecordEverySpanSampler, standardSampler } from '../../preload/sampler.js';
-import { ServerSpan, type RequestFacts, type ServerSpanSettings } from '../../preload/server-span.js';
-import { PooledIdGenerator } from '../../preload/span-ids.js';
+import { RecordEverySpanSampler, standardSampler } from '../../preload/sdk/sampler.js';
+import { ServerSpan, type RequestFacts, type ServerSpanSettings } from '../../preload/server/server-span.js';
+import { PooledIdGenerator } from '../../preload/sdk/span-ids.js';
 
 function settings(ended: ReadableSpan[], sampler = standardSampler('parentbased_traceidratio', 0)): ServerSpanSettings {
   return {

@@ -1,11 +1,11 @@
-// docs/operators/preload.md's Settings say what preload/env-config.ts does: each default
+// docs/operators/preload.md's Settings say what preload/config/env-config.ts does: each default
 // in the table is the one readConfig uses, the example warning is the line the preload
 // prints for those values, and the unsupported variables listed are the code's list.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { readConfig, settingsWarning, UNSUPPORTED_ENV } from '../../preload/env-config.js';
+import { readConfig, settingsWarning, UNSUPPORTED_ENV } from '../../preload/config/env-config.js';
 import { repoRoot } from '../support/preload-bundle.js';
 
 const doc = readFileSync(path.join(repoRoot, 'docs', 'operators', 'preload.md'), 'utf8');

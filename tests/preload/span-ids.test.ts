@@ -1,7 +1,7 @@
-// Trace and span ids cut from a pooled random hex string (preload/span-ids.ts).
+// Trace and span ids cut from a pooled random hex string (preload/sdk/span-ids.ts).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PooledIdGenerator } from '../../preload/span-ids.js';
+import { PooledIdGenerator } from '../../preload/sdk/span-ids.js';
 
 describe('PooledIdGenerator', () => {
   it('gives W3C-shaped ids, all different, across many refills of the pool', () => {

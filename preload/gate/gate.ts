@@ -3,7 +3,7 @@
  * syntax newer than ES2017 because the entry file is parsed by every Node a tool may
  * run, including the node12/node16 images Toolforge still has.
  */
-import { DISABLED_ENV } from '../contract/preload-env.js';
+import { DISABLED_ENV } from '../../contract/preload-env.js';
 
 export type GateDecision = { start: true } | { start: false; message?: string };
 

@@ -1,6 +1,6 @@
 import { SpanKind, type Attributes, type AttributeValue } from '@opentelemetry/api';
-import { ATTR_DEPENDENCY_DETAIL, ATTR_DEPENDENCY_KIND, ATTR_PEER_SERVICE, ATTR_SAMPLED, destinationAttributes } from '../topology/attributes.js';
-import { classifyDestination, type DestinationTarget, type Profile } from '../topology/index.js';
+import { ATTR_DEPENDENCY_DETAIL, ATTR_DEPENDENCY_KIND, ATTR_PEER_SERVICE, ATTR_SAMPLED, destinationAttributes } from '../../topology/attributes.js';
+import { classifyDestination, type DestinationTarget, type Profile } from '../../topology/index.js';
 import { withoutSqlLiterals } from './sql-literals.js';
 import { incomingUrl, outgoingUrl, redactPath, redactQuery } from './url-privacy.js';
 

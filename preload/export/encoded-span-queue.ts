@@ -1,12 +1,12 @@
 import { TraceFlags, type Context } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { Profile } from '../topology/index.js';
-import { exportedAttributes } from './exported-attributes.js';
+import type { Profile } from '../../topology/index.js';
+import { exportedAttributes } from '../attributes/exported-attributes.js';
 import { attributes, scopeHead, spanHead, spanTail } from './otlp-span-encoding.js';
 import { LEN, ProtobufWriter } from './protobuf-writer.js';
 import { serverSpanAttributes, serverSpanHead } from './server-span-encoding.js';
-import { ServerSpan } from './server-span.js';
+import { ServerSpan } from '../server/server-span.js';
 
 /**
  * The export path for OTLP/HTTP protobuf: ended spans are scrubbed, named and encoded

@@ -1,10 +1,10 @@
 import { SpanKind } from '@opentelemetry/api';
-import { ATTR_SAMPLED } from '../topology/attributes.js';
-import type { Profile } from '../topology/index.js';
-import { exportedAttributes, keptWhenUnsampled, passesScrubbingUnchanged } from './exported-attributes.js';
+import { ATTR_SAMPLED } from '../../topology/attributes.js';
+import type { Profile } from '../../topology/index.js';
+import { exportedAttributes, keptWhenUnsampled, passesScrubbingUnchanged } from '../attributes/exported-attributes.js';
 import { attributes, encodedKey, hrTimeField, keyValue, nowField, spanIdentity } from './otlp-span-encoding.js';
 import type { ProtobufWriter } from './protobuf-writer.js';
-import { REQUEST_ATTRIBUTES, type ServerSpan } from './server-span.js';
+import { REQUEST_ATTRIBUTES, type ServerSpan } from '../server/server-span.js';
 
 /**
  * The head and the attributes (Span field 9) of the preload's own SERVER span, written

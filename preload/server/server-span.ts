@@ -18,8 +18,8 @@ import {
 import { hrTime, isAttributeValue, isTimeInput, timeInputToHrTime, type InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { IdGenerator, ReadableSpan, Sampler, TimedEvent } from '@opentelemetry/sdk-trace-base';
-import { ATTR_SAMPLED } from '../topology/attributes.js';
-import { isSampledMarker } from './sampler.js';
+import { ATTR_SAMPLED } from '../../topology/attributes.js';
+import { isSampledMarker } from '../sdk/sampler.js';
 
 /** The SDK's default span limits, which the app may reach through trace.getActiveSpan(). */
 const MAX_ATTRIBUTES = 128;

@@ -3,8 +3,8 @@
  * an invalid value never stops anything; it falls back to the default and is named
  * in `warnings`, which the caller prints as ONE line.
  */
-import { PROFILE_ENV, PROPAGATOR_NAMES, SAMPLER_NAMES, type SamplerName } from '../contract/preload-env.js';
-import { PROFILE_NAMES } from '../topology/profiles.js';
+import { PROFILE_ENV, PROPAGATOR_NAMES, SAMPLER_NAMES, type SamplerName } from '../../contract/preload-env.js';
+import { PROFILE_NAMES } from '../../topology/profiles.js';
 
 export type { SamplerName };
 

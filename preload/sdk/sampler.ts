@@ -8,8 +8,8 @@ import {
   type Sampler,
   type SamplingResult,
 } from '@opentelemetry/sdk-trace-base';
-import { ATTR_SAMPLED } from '../topology/attributes.js';
-import type { SamplerName } from './env-config.js';
+import { ATTR_SAMPLED } from '../../topology/attributes.js';
+import type { SamplerName } from '../config/env-config.js';
 
 /** The standard head sampler named by OTEL_TRACES_SAMPLER. */
 export function standardSampler(name: SamplerName, ratio: number): Sampler {
