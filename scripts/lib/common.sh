@@ -135,6 +135,31 @@ ensure_etcd() {
   ln -sfn "$dir/bin/etcd" "$tools_bin/etcd"
 }
 
+# cert-manager's CRDs (Certificate, Issuer, ...) for the tests' API server, so the chart's
+# cert-manager objects are validated by a real API server too. They are plain YAML inside
+# the github.com/cert-manager/cert-manager module (deploy/crds/), which the Go module proxy
+# serves: downloaded once, the CRD files copied into the cache and linked as
+# $cache_dir/cert-manager-crds (beside $tools_bin). Nothing is built.
+cert_manager_version="v1.21.2"
+ensure_cert_manager_crds() {
+  local dir="$cache_dir/cert-manager-crds-$cert_manager_version"
+  mkdir -p "$cache_dir"
+  (
+    flock 9
+    [ -f "$dir/.complete" ] && exit 0
+    require_go "cert-manager's CRDs"
+    say "fetching cert-manager $cert_manager_version's CRDs from the Go module proxy into $dir (once)"
+    local module
+    module="$(cd "$cache_dir" && GOFLAGS=-mod=mod go mod download -json "github.com/cert-manager/cert-manager@$cert_manager_version" | sed -nE 's/^[[:space:]]*"Dir": "(.*)",?$/\1/p')" ||
+      die "cannot download github.com/cert-manager/cert-manager@$cert_manager_version from the Go module proxy"
+    [ -d "$module/deploy/crds" ] || die "github.com/cert-manager/cert-manager@$cert_manager_version has no deploy/crds"
+    rm -rf "$dir" && mkdir -p "$dir"
+    cp "$module"/deploy/crds/*.yaml "$dir/"
+    touch "$dir/.complete"
+  ) 9>"$dir.lock" || exit 1
+  ln -sfn "$dir" "$cache_dir/cert-manager-crds"
+}
+
 # kube-apiserver and kube-controller-manager from k8s.io/kubernetes. That module points its
 # k8s.io/* staging modules at ./staging/..., which only works inside its own repository, so a
 # wrapper module generated into the cache replaces each of them (the `=> ./staging/` lines of

@@ -4,25 +4,32 @@
  * defaulting, validation and admission), and each ServiceAccount it creates, holding a
  * TokenRequest token, can do exactly what its component needs and no more.
  *
- * The cert-manager objects (Certificate, Issuer) are left out of the dry run: their CRDs
- * come from no package the project may install, and without them the API server has no
- * such kinds.
+ * cert-manager's CRDs (from its Go module, fetched by scripts/setup --test) are installed
+ * first, so the chart's Certificate and Issuer are validated by the API server too: against
+ * the CRDs' OpenAPI schemas, which reject unknown fields and wrong types.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AuthorizationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { describe as describeObject, find, releaseNamespace, render, type K8sObject } from '../charts/helm.js';
 import { kubeRequest, startKubeControlPlane, type KubeControlPlane } from '../support/kube-control-plane.js';
+import { installCertManagerCrds } from '../support/cert-manager-crds.js';
 import { applyServerSide } from './chart-webhook.js';
 
 let cp: KubeControlPlane;
 let objects: K8sObject[];
 
-const crdBacked = new Set(['cert-manager.io/v1']);
-
 before(async () => {
   cp = await startKubeControlPlane();
   objects = await render('local');
+  assert.deepEqual(await installCertManagerCrds(cp.admin), [
+    'certificaterequests.cert-manager.io',
+    'certificates.cert-manager.io',
+    'challenges.acme.cert-manager.io',
+    'clusterissuers.cert-manager.io',
+    'issuers.cert-manager.io',
+    'orders.acme.cert-manager.io',
+  ]);
   const namespaces = [...new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => n !== undefined))];
   await applyServerSide(cp.admin, namespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })));
 });
@@ -31,18 +38,24 @@ after(async () => {
 });
 
 describe('server-side apply with dryRun=All', () => {
-  test('the API server accepts every object the chart renders for `local` (except the cert-manager kinds)', async () => {
-    const candidates = objects.filter((o) => !crdBacked.has(o.apiVersion));
+  test('the API server accepts every object the chart renders for `local`, the cert-manager kinds included', async () => {
     assert.deepEqual(
-      objects.filter((o) => crdBacked.has(o.apiVersion)).map(describeObject).sort(),
+      objects.filter((o) => o.apiVersion === 'cert-manager.io/v1').map(describeObject).sort(),
       ['Certificate/toolforge-tracing-webhook', 'Issuer/toolforge-tracing-webhook-selfsigned'],
     );
-    const applied = await applyServerSide(cp.admin, candidates, { dryRun: true });
-    assert.equal(applied.length, candidates.length);
+    const applied = await applyServerSide(cp.admin, objects, { dryRun: true });
+    assert.equal(applied.length, objects.length);
     // Dry run: nothing was stored.
     const core = cp.admin.makeApiClient(CoreV1Api);
     assert.deepEqual((await core.listNamespacedConfigMap({ namespace: releaseNamespace, labelSelector: 'app.kubernetes.io/part-of=toolforge-tracing' })).items, []);
     assert.deepEqual((await core.listNamespacedServiceAccount({ namespace: releaseNamespace, labelSelector: 'app.kubernetes.io/part-of=toolforge-tracing' })).items, []);
+  });
+
+  test("cert-manager's schemas are enforced: the chart's Certificate with a misspelt field or a wrong type is refused", async () => {
+    const certificate = find(objects, 'Certificate', '-webhook');
+    const spec = certificate.spec as Record<string, unknown>;
+    await assert.rejects(applyServerSide(cp.admin, [{ ...certificate, spec: { ...spec, dnsName: spec.dnsNames } }], { dryRun: true }), /dnsName/);
+    await assert.rejects(applyServerSide(cp.admin, [{ ...certificate, spec: { ...spec, isCA: 'yes' } }], { dryRun: true }), /isCA/);
   });
 });
 
