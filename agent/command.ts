@@ -1,6 +1,6 @@
 /** `toolforge-tracing agent`: options -> config -> the daemon; SIGTERM = final flush and exit. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { version } from '../cli/version.js';
+import { version } from '../contract/version.js';
 import { isProfileName, PROFILE_NAMES } from '../topology/index.js';
 import { loadConfig } from './config.js';
 import { startAgent } from './daemon.js';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { commands } from './commands.js';
-import { version } from './version.js';
+import { version } from '../contract/version.js';
 
 const program = new Command('toolforge-tracing')
   .description('Dependency tracing for Toolforge and Cloud VPS')

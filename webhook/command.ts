@@ -3,7 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { version } from '../cli/version.js';
+import { version } from '../contract/version.js';
 import { loadConfig } from './config.js';
 import { createMetrics } from './metrics.js';
 import { loadKubeConfig, NamespaceCache } from './namespace-cache.js';

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { version } from '../cli/version.js';
+import { version } from '../contract/version.js';
 import { PROFILE_NAMES } from '../topology/index.js';
 import { PROPAGATOR_NAMES, SAMPLER_NAMES } from '../contract/preload-env.js';
 

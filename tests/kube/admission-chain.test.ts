@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AppsV1Api, BatchV1Api, CoreV1Api, type V1Container, type V1Pod, type V1PodTemplateSpec } from '@kubernetes/client-node';
-import { version } from '../../cli/version.js';
+import { version } from '../../contract/version.js';
 import { startKubeControlPlane, type KubeControlPlane } from '../support/kube-control-plane.js';
 import { closeAgents } from '../webhook/helpers.js';
 import { jobPod, uidOf, webservicePod, type JobKind } from '../webhook/fixtures/pods.js';

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AdmissionregistrationV1Api, CoreV1Api, type V1Container, type V1MutatingWebhookConfiguration, type V1Pod } from '@kubernetes/client-node';
-import { version } from '../../cli/version.js';
+import { version } from '../../contract/version.js';
 import { startKubeControlPlane, type KubeControlPlane } from '../support/kube-control-plane.js';
 import { jobPod } from '../webhook/fixtures/pods.js';
 import { closeAgents } from '../webhook/helpers.js';

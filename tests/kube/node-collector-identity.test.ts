@@ -14,7 +14,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
-import { version } from '../../cli/version.js';
+import { version } from '../../contract/version.js';
 import { find, releaseNamespace, render } from '../charts/helm.js';
 import { COLLECTOR_CONFIG_DIR, otelcolBinary, startCollector, type RunningCollector } from '../support/collector.js';
 import { inCluster } from '../support/in-cluster.js';

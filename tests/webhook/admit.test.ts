@@ -1,7 +1,7 @@
 /** Fail open: a failing dependency inside an admission yields "allowed, no patch", never a denial or a crash. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { version } from '../../cli/version.js';
+import { version } from '../../contract/version.js';
 import { admit } from '../../webhook/admit.js';
 import { parseConfig } from '../../webhook/config.js';
 import { jobPod, review } from './fixtures/pods.js';

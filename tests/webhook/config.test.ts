@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { version } from '../../cli/version.js';
+import { version } from '../../contract/version.js';
 import { parseConfig, parseConfigYaml } from '../../webhook/config.js';
 import { containerSkipReasons, skipReasons } from '../../webhook/policy.js';
 

@@ -5,36 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { request as httpsRequest } from 'node:https';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { V1Container, V1EnvVar, V1Pod } from '@kubernetes/client-node';
 import { Pod } from 'kubernetes-models/v1';
-import { version } from '../../cli/version.js';
+import { version } from '../../contract/version.js';
 import { deployment, jobPod, review, webservicePod, withEnvvar, withVolumeAdmission, uidOf } from './fixtures/pods.js';
-import { applyPatch, call, closeAgents, patchOf, postReview, startWebhook, type RunningWebhook } from './helpers.js';
+import { applyPatch, call, mutate as mutateWith, patchOf, postReview, webhookForFile } from './helpers.js';
 
-let webhook: RunningWebhook;
-before(async () => {
-  webhook = await startWebhook();
-});
-after(async () => {
-  closeAgents();
-  const code = await webhook.stop();
-  assert.equal(code, 0, `webhook exit code; stderr:\n${webhook.stderr()}`);
-});
-
-async function mutate(pod: unknown, options: Parameters<typeof review>[1] = {}) {
-  const r = review(pod, options);
-  const res = await postReview(webhook, r);
-  assert.equal(res.status, 200, res.text);
-  const body = res.json();
-  assert.equal(body.apiVersion, 'admission.k8s.io/v1');
-  assert.equal(body.kind, 'AdmissionReview');
-  assert.equal(body.response.uid, r.request.uid);
-  assert.equal(body.response.allowed, true);
-  const ops = patchOf(body);
-  if (ops.length > 0) assert.equal(body.response.patchType, 'JSONPatch');
-  return { ops, body };
-}
+const running = webhookForFile();
+const mutate = (pod: unknown, options: Parameters<typeof review>[1] = {}) => mutateWith(running(), pod, options);
 
 /** Mutates and returns the patched pod, which must be a valid Pod. */
 async function inject(pod: V1Pod, options: Parameters<typeof review>[1] = {}): Promise<V1Pod> {
@@ -229,7 +208,7 @@ describe('other shapes', () => {
   });
   test('the URL the API server really calls (?timeout=) with its headers', async () => {
     const r = review(webservicePod('apiserver'));
-    const res = await call(`${webhook.url}/mutate?timeout=5s`, webhook.ca, {
+    const res = await call(`${running().url}/mutate?timeout=5s`, running().ca, {
       method: 'POST',
       body: JSON.stringify(r),
       headers: { 'content-type': 'application/json', accept: 'application/json, */*', 'user-agent': 'kube-apiserver-admission' },
@@ -286,7 +265,7 @@ describe('other shapes', () => {
 
 describe('bad input', () => {
   const raw = (body: string | Buffer, contentType = 'application/json') =>
-    call(`${webhook.url}/mutate`, webhook.ca, { method: 'POST', body, headers: { 'content-type': contentType } });
+    call(`${running().url}/mutate`, running().ca, { method: 'POST', body, headers: { 'content-type': contentType } });
 
   test('malformed JSON: 400 with the parser message', async () => {
     const res = await raw('{"apiVersion": "admission.k8s.io/v1", ');
@@ -295,26 +274,26 @@ describe('bad input', () => {
   });
   test('wrong apiVersion, kind, missing uid: 400 naming the field', async () => {
     const v1beta1 = { ...review(webservicePod()), apiVersion: 'admission.k8s.io/v1beta1' };
-    let res = await postReview(webhook, v1beta1);
+    let res = await postReview(running(), v1beta1);
     assert.equal(res.status, 400);
     assert.match(res.json().error, /apiVersion is "admission.k8s.io\/v1beta1"; this webhook speaks admission.k8s.io\/v1 only/);
-    res = await postReview(webhook, { ...review(webservicePod()), kind: 'ConversionReview' });
+    res = await postReview(running(), { ...review(webservicePod()), kind: 'ConversionReview' });
     assert.equal(res.status, 400);
     assert.match(res.json().error, /kind is "ConversionReview", expected "AdmissionReview"/);
     const noUid = review(webservicePod()) as { request: { uid?: string } };
     delete noUid.request.uid;
-    res = await postReview(webhook, noUid);
+    res = await postReview(running(), noUid);
     assert.equal(res.status, 400);
     assert.equal(res.json().error, 'request.uid is missing or not a non-empty string');
-    res = await postReview(webhook, [1, 2]);
+    res = await postReview(running(), [1, 2]);
     assert.equal(res.status, 400);
   });
   test('oversized body: 400 naming the limit, decided from content-length before the body is read', async () => {
     // Headers only: the answer must come without the 7 MiB ever being sent.
     const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = httpsRequest(`${webhook.url}/mutate`, {
+      const req = httpsRequest(`${running().url}/mutate`, {
         method: 'POST',
-        ca: webhook.ca,
+        ca: running().ca,
         servername: 'localhost',
         headers: { 'content-type': 'application/json', 'content-length': String(7 * 1024 * 1024) },
       });
@@ -343,18 +322,18 @@ describe('bad input', () => {
     }
   });
   test('the process is still serving', async () => {
-    assert.equal((await call(`${webhook.url}/healthz`, webhook.ca)).status, 200);
+    assert.equal((await call(`${running().url}/healthz`, running().ca)).status, 200);
   });
 });
 
 describe('operational endpoints', () => {
   test('/readyz reports the namespace watch state', async () => {
-    const res = await call(`${webhook.url}/readyz`, webhook.ca);
+    const res = await call(`${running().url}/readyz`, running().ca);
     assert.equal(res.status, 200);
     assert.deepEqual(res.json(), { ready: true, namespaceCache: 'off' });
   });
   test('/metrics counts outcomes, skip reasons and latency', async () => {
-    const res = await call(`${webhook.url}/metrics`, webhook.ca);
+    const res = await call(`${running().url}/metrics`, running().ca);
     assert.equal(res.status, 200);
     const value = (series: string) => {
       const line = res.text.split('\n').find((l) => l.startsWith(`${series} `));

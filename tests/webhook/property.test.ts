@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import type { V1Container, V1EnvVar, V1Pod, V1Volume } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import { Pod } from 'kubernetes-models/v1';
-import { version } from '../../cli/version.js';
+import { version } from '../../contract/version.js';
 import { admit } from '../../webhook/admit.js';
 import { parseConfig } from '../../webhook/config.js';
 import type { PatchOp } from '../../webhook/patch.js';

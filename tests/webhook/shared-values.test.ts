@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { V1Pod } from '@kubernetes/client-node';
-import { version } from '../../cli/version.js';
+import { version } from '../../contract/version.js';
 import { admit } from '../../webhook/admit.js';
 import { parseConfig } from '../../webhook/config.js';
 import { mountPath, volumeName } from '../../webhook/names.js';
