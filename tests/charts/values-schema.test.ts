@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import { chartDir, helm, releaseNamespace, templateArgs, valuesFile } from './helm.js';
-import { readValuesSchema, webhookConfigValuesSchema } from './values-schema-sync.js';
+import { readValuesSchema, webhookConfigValuesSchema } from '../../scripts/values-schema.js';
 
 test('the webhook.config schema is generated from webhook/config.ts and up to date', () => {
   const inFile = (readValuesSchema().properties as any).webhook.properties.config;
   assert.ok(
     isDeepStrictEqual(inFile, webhookConfigValuesSchema()),
-    'charts/toolforge-tracing/values.schema.json is stale: run node --import tsx tests/charts/values-schema-sync.ts',
+    'charts/toolforge-tracing/values.schema.json is stale: run node --import tsx scripts/values-schema.ts',
   );
 });
 
