@@ -28,7 +28,7 @@ ensure_npm_packages() {
 
 # Debian packages the real-component tests need. As root they are installed; otherwise
 # the missing ones are named and the run stops.
-debian_test_packages=(mariadb-server postgresql redis-server prometheus bpftrace php-cli php-mysql python3 python3-pymysql python3-redis python3-requests php-curl curl chromium iproute2 util-linux openssl strace systemd)
+debian_test_packages=(mariadb-server postgresql redis-server prometheus bpftrace php-cli php-mysql python3 python3-pymysql python3-redis python3-requests php-curl curl chromium iproute2 util-linux openssl strace systemd buildah busybox-static ca-certificates)
 
 # What `toolforge-tracing local --demo` (scripts/start) runs: the pipeline and the demo fleet.
 debian_local_packages=(prometheus bpftrace mariadb-server redis-server php-cli php-mysql php-curl python3 python3-pymysql python3-redis python3-requests curl util-linux)
