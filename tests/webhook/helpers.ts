@@ -1,12 +1,15 @@
 /** Runs the real webhook CLI over real TLS and talks to it like the API server does. */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { request, Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import fjp from 'fast-json-patch';
 import { selfSignedTls, type TlsMaterial } from '../../webhook/tls.js';
+import { review } from './fixtures/pods.js';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
 
@@ -92,6 +95,24 @@ export async function startWebhook(opts: { config?: string; args?: string[]; tls
   return { url, ca: opts.ca ?? tls.cert, dir, certFile, keyFile, child, stderr: () => err, stop };
 }
 
+/**
+ * One webhook process for the whole test file: started before its first test, stopped
+ * after its last, when it must exit 0. Returns the running process.
+ */
+export function webhookForFile(opts: Parameters<typeof startWebhook>[0] = {}): () => RunningWebhook {
+  let webhook: RunningWebhook | undefined;
+  before(async () => {
+    webhook = await startWebhook(opts);
+  });
+  after(async () => {
+    closeAgents();
+    if (webhook === undefined) return;
+    const code = await webhook.stop();
+    assert.equal(code, 0, `webhook exit code; stderr:\n${webhook.stderr()}`);
+  });
+  return () => webhook ?? assert.fail('the webhook did not start');
+}
+
 export interface HttpResult {
   status: number;
   text: string;
@@ -134,6 +155,24 @@ export function call(
 
 export const postReview = (w: { url: string; ca: string }, review: unknown) =>
   call(`${w.url}/mutate`, w.ca, { method: 'POST', body: JSON.stringify(review), headers: { 'content-type': 'application/json' } });
+
+/**
+ * Sends `pod` in an AdmissionReview and checks the answer's envelope: 200, this review's
+ * uid, allowed, a JSONPatch when there are operations. Returns the operations and the body.
+ */
+export async function mutate(w: { url: string; ca: string }, pod: unknown, options: Parameters<typeof review>[1] = {}) {
+  const r = review(pod, options);
+  const res = await postReview(w, r);
+  assert.equal(res.status, 200, res.text);
+  const body = res.json();
+  assert.equal(body.apiVersion, 'admission.k8s.io/v1');
+  assert.equal(body.kind, 'AdmissionReview');
+  assert.equal(body.response.uid, r.request.uid);
+  assert.equal(body.response.allowed, true);
+  const ops = patchOf(body);
+  if (ops.length > 0) assert.equal(body.response.patchType, 'JSONPatch');
+  return { ops, body };
+}
 
 /** Decodes the response's JSONPatch (empty when none). */
 export function patchOf(response: { response: { patch?: string; patchType?: string } }): fjp.Operation[] {
