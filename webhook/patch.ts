@@ -2,6 +2,7 @@
  * Pure: from a policy decision to RFC 6902 JSONPatch operations. Every name we add
  * is checked against what the pod already has, so the patched pod stays valid.
  */
+import { posix } from 'node:path';
 import type { V1Container, V1EnvVar, V1Pod, V1SecurityContext, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { WebhookConfig } from './config.js';
 import { workloadKind } from './workload-kind.js';
@@ -21,6 +22,7 @@ import {
 import type { Decision, SkippedContainer } from './policy.js';
 import { shared } from './patch-json.js';
 import { sharedFor } from './shared-values.js';
+import { firstReferenceTo } from './env-references.js';
 
 export interface PatchOp {
   op: 'add' | 'replace';
@@ -36,6 +38,12 @@ function freeName(base: string, taken: ReadonlySet<string>): string {
   if (!taken.has(base)) return base;
   for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
 }
+
+/**
+ * The directory a mountPath names, as the kubelet mounts it: `/toolforge-tracing/` and
+ * `toolforge-tracing` (made absolute) are `/toolforge-tracing`.
+ */
+const mountedDirectory = (mountPath: string): string => posix.normalize(`/${mountPath}`).replace(/(.)\/$/, '$1');
 
 /** Env vars the webhook owns: any value the pod had for them is replaced. */
 const ownedEnv = [
@@ -172,7 +180,10 @@ function containerEnv(
     ours.push(sharedFor(config, 'sampler-for-arg-env', () => ({ name: 'OTEL_TRACES_SAMPLER', value: config.otel.sampler })));
   }
   if (!has('OTEL_PROPAGATORS')) ours.push(sharedFor(config, 'propagators-env', () => ({ name: 'OTEL_PROPAGATORS', value: config.otel.propagators.join(',') })));
-  return [...kept, ...ours];
+  // Before the first of the tool's entries that refers to one of ours (`X=$(OTEL_SERVICE_NAME)`),
+  // so that it still expands; at the end when none does.
+  const at = firstReferenceTo(kept, new Set(ours.map((e) => e.name)));
+  return [...kept.slice(0, at), ...ours, ...kept.slice(at)];
 }
 
 export function buildPatch(decision: Exclude<Decision, { action: 'skip' }>, config: WebhookConfig, version: string): PatchOp[] {
@@ -198,7 +209,7 @@ export function buildPatch(decision: Exclude<Decision, { action: 'skip' }>, conf
   for (const index of decision.containers) {
     const container = spec.containers[index]!;
     const base = `/spec/containers/${index}`;
-    const path = freeName(mountPath, new Set((container.volumeMounts ?? []).map((m) => m.mountPath)));
+    const path = freeName(mountPath, new Set((container.volumeMounts ?? []).map((m) => mountedDirectory(m.mountPath))));
     const mount = sharedFor<V1VolumeMount>(config, `mount\0${volume}\0${path}`, () => ({ name: volume, mountPath: path, readOnly: true }));
     ops.push(appendOp(base, 'volumeMounts', container.volumeMounts, mount));
     ops.push({ op: container.env === undefined ? 'add' : 'replace', path: `${base}/env`, value: containerEnv(decision, container, path, config) });

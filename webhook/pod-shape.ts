@@ -63,5 +63,6 @@ export function checkPodShape(object: unknown): ShapeResult {
     if (ce !== undefined) return fail(ce);
   }
   if (spec.securityContext !== undefined && !isObject(spec.securityContext)) return fail('spec.securityContext is not an object');
+  if (spec.os !== undefined && (!isObject(spec.os) || typeof spec.os.name !== 'string')) return fail('spec.os.name is not a string');
   return { ok: true, pod: object as V1Pod };
 }

@@ -21,6 +21,7 @@ export const skipReasons = [
   'already-injected',
   'tracing-disabled',
   'no-eligible-container',
+  'windows-pod',
 ] as const;
 export type SkipReason = (typeof skipReasons)[number];
 
@@ -117,6 +118,9 @@ export function decide(facts: AdmissionFacts, config: WebhookConfig): Decision {
   const annotations = pod.metadata?.annotations ?? {};
   if (optsOut(annotations[injectAnnotation]) || optsOut(pod.metadata?.labels?.[injectAnnotation])) return { action: 'skip', reason: 'pod-opt-out' };
   if (annotations[injectedAnnotation] !== undefined) return reinvoked(pod, annotations);
+  // The init container and its Linux-only securityContext fields (which the API server refuses
+  // on a Windows pod) cannot run there, nor the preload's paths.
+  if (pod.spec!.os?.name === 'windows') return { action: 'skip', reason: 'windows-pod' };
 
   const containers: number[] = [];
   const skipped: SkippedContainer[] = [];

@@ -12,7 +12,7 @@ import { AppsV1Api, BatchV1Api, CoreV1Api, type V1Container, type V1Pod, type V1
 import { version } from '../../contract/version.js';
 import { startKubeControlPlane, type KubeControlPlane } from '../support/kube-control-plane.js';
 import { closeAgents } from '../webhook/helpers.js';
-import { jobPod, uidOf, webservicePod, type JobKind } from '../webhook/fixtures/pods.js';
+import { jobPod, uidOf, webservicePod, windowsPod, type JobKind } from '../webhook/fixtures/pods.js';
 import { eventually, startChartWebhook, toolNamespaceLabels, webhookMetric, type ChartWebhook } from './chart-webhook.js';
 
 let cp: KubeControlPlane;
@@ -174,6 +174,27 @@ describe('pods created through the API server', () => {
     assertUntouched(await create(jobPod({ tool: 'epsilon' })));
     await toolNamespace('zeta', { labels: { 'tracing.toolforge.org/inject': 'false' } });
     assertUntouched(await create(jobPod({ tool: 'zeta' })));
+  });
+
+  test('a Windows pod: admitted by the API server as sent (our Linux-only securityContext fields would be refused)', async () => {
+    await toolNamespace('windows');
+    const skips = () => webhookMetric(chart.webhook, 'toolforge_tracing_webhook_skips_total{reason="windows-pod"}');
+    const before = await skips();
+    const p = await create(windowsPod('windows'));
+    assertUntouched(p);
+    assert.equal(p.spec!.os!.name, 'windows');
+    assert.equal(await skips(), before + 1);
+  });
+
+  test('a mount of the tool at /toolforge-tracing/: ours goes to /toolforge-tracing-2, the API server admits the pod', async () => {
+    await toolNamespace('slash');
+    const pod = webservicePod('slash');
+    pod.spec!.volumes = [{ name: 'own', emptyDir: {} }];
+    pod.spec!.containers[0]!.volumeMounts = [{ name: 'own', mountPath: '/toolforge-tracing/' }];
+    const p = await create(pod);
+    const c = p.spec!.containers[0]!;
+    assert.deepEqual(c.volumeMounts!.filter((m) => !m.name.startsWith('kube-api-access-')).map((m) => m.mountPath), ['/toolforge-tracing/', '/toolforge-tracing-2']);
+    assert.equal(envOf(c).NODE_OPTIONS, '--require /toolforge-tracing-2/preload.cjs');
   });
 
   test('dryRun=All: the answer is injected, nothing is stored', async () => {

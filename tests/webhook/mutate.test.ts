@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import type { V1Container, V1EnvVar, V1Pod } from '@kubernetes/client-node';
 import { Pod } from 'kubernetes-models/v1';
 import { version } from '../../contract/version.js';
-import { deployment, jobPod, review, webservicePod, withEnvvar, withVolumeAdmission, uidOf } from './fixtures/pods.js';
+import { deployment, jobPod, review, webservicePod, windowsPod, withEnvvar, withVolumeAdmission, uidOf } from './fixtures/pods.js';
 import { applyPatch, call, mutate as mutateWith, patchOf, postReview, webhookForFile } from './helpers.js';
 
 const running = webhookForFile();
@@ -180,6 +180,56 @@ describe('other shapes', () => {
     assert.equal(envValue(pc, 'OTEL_PROPAGATORS'), 'b3', "the tool's propagators are kept");
     assert.equal(env(pc, 'TOOLFORGE_TRACING_HOST_IP')[0]!.valueFrom!.fieldRef!.fieldPath, 'status.hostIP');
   });
+  test('a Windows pod (spec.os.name: windows): untouched, skipped as windows-pod', async () => {
+    assert.deepEqual((await mutate(windowsPod('win'))).ops, []);
+  });
+  test('a mount of the tool at /toolforge-tracing/ (trailing slash) or //toolforge-tracing takes our path: ours is suffixed', async () => {
+    for (const taken of ['/toolforge-tracing/', '//toolforge-tracing', '/toolforge-tracing/.']) {
+      const pod = webservicePod('slash');
+      pod.spec!.volumes = [{ name: 'own', emptyDir: {} }];
+      pod.spec!.containers[0]!.volumeMounts = [{ name: 'own', mountPath: taken }];
+      const c = (await inject(pod)).spec!.containers[0]!;
+      assert.deepEqual(c.volumeMounts!.map((m) => m.mountPath), [taken, '/toolforge-tracing-2'], taken);
+      assert.equal(envValue(c, 'NODE_OPTIONS'), '--require /toolforge-tracing-2/preload.cjs', taken);
+    }
+  });
+  test("the tool's env that refers to ours ($(OTEL_SERVICE_NAME)) comes after ours, so the kubelet expands it; $$( is no reference", async () => {
+    const withEnv = async (own: V1EnvVar[]) => {
+      const pod = webservicePod('refs');
+      pod.spec!.containers[0]!.env = own;
+      return (await inject(pod)).spec!.containers[0]!.env!.map((e) => e.name);
+    };
+    const oursInOrder = [
+      'TOOLFORGE_TRACING_POD_NAME',
+      'TOOLFORGE_TRACING_NODE_NAME',
+      'TOOLFORGE_TRACING_HOST_IP',
+      'OTEL_SERVICE_NAME',
+      'OTEL_RESOURCE_ATTRIBUTES',
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      'OTEL_EXPORTER_OTLP_PROTOCOL',
+      'TOOLFORGE_TRACING_PROFILE',
+      'OTEL_TRACES_SAMPLER',
+      'OTEL_TRACES_SAMPLER_ARG',
+      'OTEL_PROPAGATORS',
+    ];
+    assert.deepEqual(
+      await withEnv([
+        { name: 'PLAIN', value: 'x' },
+        { name: 'APP_NAME', value: 'name=$(OTEL_SERVICE_NAME)' },
+        { name: 'COLLECTOR', value: '$(TOOLFORGE_TRACING_HOST_IP):4318' },
+      ]),
+      ['PLAIN', ...oursInOrder, 'APP_NAME', 'COLLECTOR', 'NODE_OPTIONS'],
+    );
+    // Escaped ($$) and unclosed references expand to nothing: ours stay last.
+    assert.deepEqual(
+      await withEnv([
+        { name: 'ESCAPED', value: '$$(OTEL_SERVICE_NAME)' },
+        { name: 'UNCLOSED', value: '$(OTEL_SERVICE_NAME' },
+        { name: 'OTHER', value: '$(PLAIN)' },
+      ]),
+      ['ESCAPED', 'UNCLOSED', 'OTHER', 'NODE_OPTIONS', ...oursInOrder],
+    );
+  });
   test("a tool's own sampler settings keep their meaning: an arg alone gets the configured ratio sampler, not the configured ratio", async () => {
     const withEnv = async (tool: string, own: V1EnvVar[]) => {
       const pod = webservicePod(tool);
@@ -346,6 +396,7 @@ describe('operational endpoints', () => {
     assert.ok(value('toolforge_tracing_webhook_skips_total{reason="not-pod"}') >= 1);
     assert.ok(value('toolforge_tracing_webhook_skips_total{reason="malformed-pod"}') >= 4);
     assert.ok(value('toolforge_tracing_webhook_skips_total{reason="no-eligible-container"}') >= 1);
+    assert.equal(value('toolforge_tracing_webhook_skips_total{reason="windows-pod"}'), 1);
     assert.ok(value('toolforge_tracing_webhook_skipped_containers_total{reason="node-options-from-ref"}') >= 1);
     assert.equal(value('toolforge_tracing_webhook_admissions_total{outcome="error"}'), 0);
     assert.ok(value('toolforge_tracing_webhook_admission_duration_seconds_count{outcome="injected"}') >= 10);
