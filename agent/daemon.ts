@@ -16,7 +16,7 @@ import { decodeKey, KEY_LAYOUTS } from './key-codec.js';
 import { findLibraries } from './libraries.js';
 import { Increments, type Batch } from './map-reader.js';
 import { isOwnFiles, nameEvent } from './naming.js';
-import { startOtlpExport, type OtlpExport } from './otlp-export.js';
+import { instanceId, startOtlpExport, type OtlpExport } from './otlp-export.js';
 import { probeNode, groupsFor } from './preflight.js';
 import { scanMarks } from './process-marks.js';
 import { buildProgram, mapAtLine, runnableGroups, type CountMap, type ProbeGroup } from './program.js';
@@ -183,8 +183,9 @@ export async function startAgent(config: AgentConfig, log: Log): Promise<Running
   }
   let otlp: OtlpExport | undefined;
   if (config.otlpEndpoint !== undefined) {
-    otlp = startOtlpExport({ endpoint: config.otlpEndpoint, intervalSeconds: config.interval, counts, health, hostName: hostname() });
-    log(`agent: exporting OTLP metrics to ${config.otlpEndpoint}`);
+    const instance = instanceId(process.env, hostname());
+    otlp = startOtlpExport({ endpoint: config.otlpEndpoint, intervalSeconds: config.interval, counts, health, hostName: hostname(), instanceId: instance });
+    log(`agent: exporting OTLP metrics to ${config.otlpEndpoint} as service.instance.id ${instance}`);
   }
 
   if (groups.size > 0) await supervisor.start();
@@ -197,7 +198,8 @@ export async function startAgent(config: AgentConfig, log: Log): Promise<Running
       }
     });
   }, config.libraryScanSeconds * 1000);
-  scan.unref();
+  // Not unref'd: it keeps the daemon alive until stop() even with no probes and no
+  // /metrics server (OTLP export only; its timer does not hold the event loop).
 
   return {
     metricsPort,

@@ -24,7 +24,17 @@ export interface OtlpExport {
   shutdown(): Promise<void>;
 }
 
-export function startOtlpExport(options: { endpoint: string; intervalSeconds: number; counts: DependencyCounts; health: Health; hostName: string }): OtlpExport {
+/**
+ * Which agent this is, so that two nodes' counts of one edge stay two series: the node name
+ * the DaemonSet passes (downward API spec.nodeName in `K8S_NODE_NAME`), else the host name.
+ * The remote-write exporters turn service.instance.id into the `instance` label.
+ */
+export function instanceId(env: NodeJS.ProcessEnv, hostName: string): string {
+  const node = env.K8S_NODE_NAME?.trim();
+  return node !== undefined && node !== '' ? node : hostName;
+}
+
+export function startOtlpExport(options: { endpoint: string; intervalSeconds: number; counts: DependencyCounts; health: Health; hostName: string; instanceId: string }): OtlpExport {
   const url = `${options.endpoint.replace(/\/+$/, '')}/v1/metrics`;
   const reader = new PeriodicExportingMetricReader({
     exporter: new OTLPMetricExporter({ url, temporalityPreference: AggregationTemporality.CUMULATIVE }),
@@ -32,7 +42,7 @@ export function startOtlpExport(options: { endpoint: string; intervalSeconds: nu
     exportTimeoutMillis: Math.min(options.intervalSeconds * 1000, 10_000),
   });
   const provider = new MeterProvider({
-    resource: resourceFromAttributes({ 'service.name': 'toolforge-tracing-agent', 'host.name': options.hostName }),
+    resource: resourceFromAttributes({ 'service.name': 'toolforge-tracing-agent', 'service.instance.id': options.instanceId, 'host.name': options.hostName }),
     readers: [reader],
   });
   const meter = provider.getMeter('toolforge-tracing-agent');
