@@ -13,8 +13,21 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = `${root}dist/preload`;
-const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
-const define = { __TOOLFORGE_TRACING_VERSION__: JSON.stringify(version) };
+
+/**
+ * contract/version.ts reads the version from package.json; the bundle carries that one
+ * field, not the package's description and dependency lists.
+ */
+const packageVersionOnly = {
+  name: 'package-version-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]package\.json$/ }, (args) =>
+      args.path === `${root}package.json`
+        ? { contents: JSON.stringify({ version: JSON.parse(readFileSync(args.path, 'utf8')).version }), loader: 'json' }
+        : undefined,
+    );
+  },
+};
 
 const sharedRegistry = {
   name: 'iitm-shared-registry',
@@ -63,7 +76,7 @@ const semanticConventionsByName = {
   },
 };
 
-const common = { format: 'cjs', minify: true, define };
+const common = { format: 'cjs', minify: true };
 
 export const preloadBundles = [
   { ...common, entryPoints: [`${root}preload/preload.ts`], outfile: `${outdir}/preload.cjs`, target: 'node12' },
@@ -74,7 +87,7 @@ export const preloadBundles = [
     target: 'node18',
     // ESM builds of the OpenTelemetry packages let esbuild drop what the preload never uses.
     mainFields: ['module', 'main'],
-    plugins: [sharedRegistry, semanticConventionsByName],
+    plugins: [sharedRegistry, semanticConventionsByName, packageVersionOnly],
   },
   {
     ...common,

@@ -4,6 +4,7 @@ import { registerInstrumentations, type Instrumentation } from '@opentelemetry/i
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { TextMapPropagator } from '@opentelemetry/api';
+import { version } from '../contract/version.js';
 import { profileByName, type Profile } from '../topology/index.js';
 import { readConfig, settingsWarning } from './config/env-config.js';
 import { entryIsEsm, packageType } from './instrumentation/entry-format.js';
@@ -19,8 +20,6 @@ import { resourceField } from './export/otlp-span-encoding.js';
 import { RecordEverySpanSampler, standardSampler } from './sdk/sampler.js';
 import { sendAtExit } from './export/send-at-exit.js';
 import { PooledIdGenerator } from './sdk/span-ids.js';
-
-declare const __TOOLFORGE_TRACING_VERSION__: string;
 
 /**
  * A finishing job waits at most this long for its last spans to be sent, however it ends
@@ -52,7 +51,7 @@ export function start(): void {
       'service.name': config.serviceName,
       'process.runtime.name': 'nodejs',
       'process.runtime.version': process.versions.node,
-      'toolforge.preload.version': __TOOLFORGE_TRACING_VERSION__,
+      'toolforge.preload.version': version,
     }),
   );
   const profile = profileByName(config.profile);
@@ -88,7 +87,7 @@ export function start(): void {
   traceIncomingRequests({
     sampler,
     idGenerator,
-    scope: { name: 'toolforge-tracing-http-server', version: __TOOLFORGE_TRACING_VERSION__ },
+    scope: { name: 'toolforge-tracing-http-server', version },
     resource,
     onEnd: (span) => queue.onEnd(span),
   });

@@ -4,6 +4,7 @@
 // MediaWiki API over HTTPS (https and fetch), all by their Toolforge names. A real
 // OTLP receiver decodes what the preload exports.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { ReceivedSpan } from '../support/otlp-decode.js';
 import { fixtureApp, startToolforgeWorld, type RunningTool, type ToolforgeWorld } from '../support/toolforge-world.js';
@@ -15,6 +16,8 @@ interface Named {
   kind: 'tool' | 'service' | 'external';
   detail?: string;
 }
+/** The release the bundle is built from: package.json's version, which the preload gets through contract/version.ts. */
+const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const CALLEE: Named = { node: 'callee', kind: 'tool' };
 const REPLICA: Named = { node: 'wmcs:wiki-replicas', kind: 'service', detail: 'enwiki' };
 const TOOLSDB: Named = { node: 'toolforge:toolsdb', kind: 'service', detail: 's51234__mytool' };
@@ -123,6 +126,7 @@ function scenario(name: string, app: string, tool: string) {
       assert.equal(resource['k8s.namespace.name'], `tool-${tool}`);
       assert.equal(resource['k8s.container.name'], 'webservice');
       assert.equal(resource['toolforge.workload.kind'], 'web');
+      assert.equal(resource['toolforge.preload.version'], PACKAGE_VERSION);
       for (const key of Object.keys(resource)) assert.doesNotMatch(key, /^(cloud|host|aws|gcp|azure)\./, key);
     });
 
