@@ -1,4 +1,4 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { requireBinary, requireRoot } from './binaries.js';
@@ -34,6 +34,8 @@ export interface ImageStore {
   size(image: string): Promise<number>;
   /** Every regular file and symlink in the image (directories left out), sorted by path. */
   files(image: string): Promise<ImageFile[]>;
+  /** The bytes of one file of the image. */
+  read(image: string, file: string): Promise<Buffer>;
   /** `buildah run --isolation chroot` of `command` in a fresh container of `image`; `volumes` as host:container. */
   run(image: string, command: string[], options?: { user?: string; volumes?: string[] }): Promise<Completed>;
 }
@@ -63,6 +65,17 @@ export function imageStore(dir: string): ImageStore {
     }
   };
 
+  /** `use` gets the root filesystem of a fresh container of `image`, mounted on the host. */
+  const mounted = <T>(image: string, use: (root: string) => Promise<T>): Promise<T> =>
+    inContainer(image, async (container) => {
+      const root = await call(['mount', container]);
+      try {
+        return await use(root);
+      } finally {
+        await call(['umount', container]);
+      }
+    });
+
   return {
     env,
     buildImages: (args, timeoutMs = 1_800_000) =>
@@ -73,24 +86,20 @@ export function imageStore(dir: string): ImageStore {
       return (JSON.parse(Manifest) as { layers: Array<{ size: number }> }).layers.reduce((sum, l) => sum + l.size, 0);
     },
     files: (image) =>
-      inContainer(image, async (container) => {
-        const root = await call(['mount', container]);
-        try {
-          const out: ImageFile[] = [];
-          const walk = async (dirPath: string): Promise<void> => {
-            for (const name of await readdir(dirPath)) {
-              const full = path.join(dirPath, name);
-              const st = await lstat(full);
-              if (st.isDirectory()) await walk(full);
-              else out.push({ path: `/${path.relative(root, full)}`, size: st.size, mode: st.mode & 0o7777, uid: st.uid });
-            }
-          };
-          await walk(root);
-          return out.sort((a, b) => a.path.localeCompare(b.path));
-        } finally {
-          await call(['umount', container]);
-        }
+      mounted(image, async (root) => {
+        const out: ImageFile[] = [];
+        const walk = async (dirPath: string): Promise<void> => {
+          for (const name of await readdir(dirPath)) {
+            const full = path.join(dirPath, name);
+            const st = await lstat(full);
+            if (st.isDirectory()) await walk(full);
+            else out.push({ path: `/${path.relative(root, full)}`, size: st.size, mode: st.mode & 0o7777, uid: st.uid });
+          }
+        };
+        await walk(root);
+        return out.sort((a, b) => a.path.localeCompare(b.path));
       }),
+    read: (image, file) => mounted(image, (root) => readFile(path.join(root, file))),
     run: (image, command, options = {}) =>
       inContainer(image, (container) =>
         runToExit({
