@@ -23,3 +23,11 @@ export type PropagatorName = (typeof PROPAGATOR_NAMES)[number];
 export const PROFILE_ENV = 'TOOLFORGE_TRACING_PROFILE';
 /** Tool-owner opt-out (works through `toolforge envvars`): the preload then does nothing. */
 export const DISABLED_ENV = 'TOOLFORGE_TRACING_DISABLED';
+
+/**
+ * Topology extra rules (docs/topology.md) for the preload: a JSON list of rules, checked by
+ * topology/'s rulesFromConfig on both sides. The webhook sets it from its `extraRules`.
+ */
+export const EXTRA_RULES_ENV = 'TOOLFORGE_TRACING_EXTRA_RULES';
+/** Its largest value: every injected container carries a copy, and a pod is at most ~1.5 MiB in etcd. */
+export const EXTRA_RULES_MAX_BYTES = 16 * 1024;

@@ -8,8 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { version } from '../contract/version.js';
-import { PROFILE_NAMES } from '../topology/index.js';
-import { PROPAGATOR_NAMES, SAMPLER_NAMES } from '../contract/preload-env.js';
+import { PROFILE_NAMES, rulesFromConfig, TopologyConfigError } from '../topology/index.js';
+import { EXTRA_RULES_ENV, EXTRA_RULES_MAX_BYTES, PROPAGATOR_NAMES, SAMPLER_NAMES } from '../contract/preload-env.js';
 
 /** Kubernetes resource quantity, e.g. `10m`, `0.5`, `32Mi`, `1G`. */
 const quantity = z
@@ -26,9 +26,30 @@ const labelValue = z.string().regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])
 
 const resourceList = z.strictObject({ cpu: quantity, memory: quantity });
 
+/** Topology extra rules, checked as the CLI and the preload check them (topology/extra-rules.ts). */
+const extraRules = z
+  .array(z.unknown())
+  .default([])
+  .superRefine((rules, ctx) => {
+    try {
+      rulesFromConfig(rules);
+    } catch (error) {
+      if (!(error instanceof TopologyConfigError)) throw error;
+      for (const problem of error.problems) ctx.addIssue({ code: 'custom', message: problem });
+      return;
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(rules));
+    if (bytes > EXTRA_RULES_MAX_BYTES) ctx.addIssue({ code: 'custom', message: `${bytes} bytes as JSON; ${EXTRA_RULES_ENV} holds at most ${EXTRA_RULES_MAX_BYTES}` });
+  });
+
 export const configSchema = z.strictObject({
   /** Topology profile: how a namespace names a tool; also passed to the preload as TOOLFORGE_TRACING_PROFILE. */
   profile: z.enum(PROFILE_NAMES).default('toolforge'),
+  /**
+   * Topology extra rules (docs/topology.md, the list under `rules:`), consulted before the
+   * built-in rules: passed to the preload of every injected container as TOOLFORGE_TRACING_EXTRA_RULES.
+   */
+  extraRules,
 
   namespaces: z
     .strictObject({

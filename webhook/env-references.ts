@@ -32,3 +32,6 @@ export function firstReferenceTo(env: readonly V1EnvVar[], names: ReadonlySet<st
   const found = env.findIndex((e) => e.value !== undefined && referencedNames(e.value).some((n) => names.has(n)));
   return found < 0 ? env.length : found;
 }
+
+/** `text` written so that the kubelet passes it on unchanged: every `$` as `$$`. */
+export const unexpanded = (text: string): string => text.replaceAll('$', '$$$$');

@@ -22,7 +22,10 @@ import {
 import type { Decision, SkippedContainer } from './policy.js';
 import { shared } from './patch-json.js';
 import { sharedFor } from './shared-values.js';
-import { firstReferenceTo } from './env-references.js';
+import { firstReferenceTo, unexpanded } from './env-references.js';
+import { EXTRA_RULES_ENV } from '../contract/preload-env.js';
+import { startsNodeOnlyWithPermissionModel } from './permission-model.js';
+import { preloadReadGrant } from '../contract/preload-read-grant.js';
 
 export interface PatchOp {
   op: 'add' | 'replace';
@@ -55,6 +58,7 @@ const ownedEnv = [
   'OTEL_EXPORTER_OTLP_ENDPOINT',
   'OTEL_EXPORTER_OTLP_PROTOCOL',
   profileEnv,
+  EXTRA_RULES_ENV,
 ];
 
 const skippedAnnotationValue = (skipped: SkippedContainer[]): string =>
@@ -146,13 +150,15 @@ function containerEnv(
   const existing = container.env ?? [];
   const has = (name: string) => existing.some((e) => e.name === name);
   const previousAttributes = existing.findLast((e) => e.name === 'OTEL_RESOURCE_ATTRIBUTES')?.value;
-  const requireFlag = `--require ${path}/${preloadFile}`;
+  // Node 20 under the permission model does not start unless it may read the preload (webhook/permission-model.ts).
+  const grant = startsNodeOnlyWithPermissionModel(container) ? `${preloadReadGrant(path)} ` : '';
+  const preloadOptions = `${grant}--require ${path}/${preloadFile}`;
   const lastNodeOptions = existing.findLastIndex((e) => e.name === 'NODE_OPTIONS');
 
   const kept = existing
-    .map((e, i) => (i === lastNodeOptions ? { name: 'NODE_OPTIONS', value: nodeOptions(e.value, requireFlag) } : e))
+    .map((e, i) => (i === lastNodeOptions ? { name: 'NODE_OPTIONS', value: nodeOptions(e.value, preloadOptions) } : e))
     .filter((e) => !ownedEnv.includes(e.name));
-  if (lastNodeOptions === -1) kept.push({ name: 'NODE_OPTIONS', value: requireFlag });
+  if (lastNodeOptions === -1) kept.push({ name: 'NODE_OPTIONS', value: preloadOptions });
 
   const ours: V1EnvVar[] = [
     // Defined before the values that reference them: Kubernetes expands $(VAR) only backwards.
@@ -163,6 +169,7 @@ function containerEnv(
       { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: `http://$(${hostIpEnv}):${config.otel.collectorPort}` },
       { name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'http/protobuf' },
       { name: profileEnv, value: config.profile },
+      ...(config.extraRules.length === 0 ? [] : [{ name: EXTRA_RULES_ENV, value: unexpanded(JSON.stringify(config.extraRules)) }]),
     ]),
   ];
   // Sampling and propagation are the tool's to tune: a value it set is kept. An arg set

@@ -3,7 +3,8 @@
  * an invalid value never stops anything; it falls back to the default and is named
  * in `warnings`, which the caller prints as ONE line.
  */
-import { PROFILE_ENV, PROPAGATOR_NAMES, SAMPLER_NAMES, type SamplerName } from '../../contract/preload-env.js';
+import { EXTRA_RULES_ENV, EXTRA_RULES_MAX_BYTES, PROFILE_ENV, PROPAGATOR_NAMES, SAMPLER_NAMES, type SamplerName } from '../../contract/preload-env.js';
+import { rulesFromConfig, type ExtraRule } from '../../topology/extra-rules.js';
 import { PROFILE_NAMES } from '../../topology/profiles.js';
 
 export type { SamplerName };
@@ -18,6 +19,8 @@ export interface PreloadConfig {
   samplerRatio: number;
   propagators: string[];
   profile: string;
+  /** The webhook's topology extra rules, consulted before the profile's. */
+  extraRules: ExtraRule[];
   maxQueueSize: number;
   maxExportBatchSize: number;
   scheduledDelayMillis: number;
@@ -161,6 +164,22 @@ function propagators(env: Env, warnings: string[]): string[] {
   return known.length > 0 ? known : ['tracecontext', 'baggage'];
 }
 
+/** A JSON list of rules checked as the CLI checks a rules file; a bad value means no extra rules. */
+function extraRules(env: Env, warnings: string[]): ExtraRule[] {
+  const raw = value(env, EXTRA_RULES_ENV);
+  if (raw === undefined) return [];
+  if (Buffer.byteLength(raw) > EXTRA_RULES_MAX_BYTES) {
+    warnings.push(`${EXTRA_RULES_ENV} is longer than ${EXTRA_RULES_MAX_BYTES} bytes (no extra rules)`);
+    return [];
+  }
+  try {
+    return rulesFromConfig(JSON.parse(raw));
+  } catch (error) {
+    warnings.push(`${EXTRA_RULES_ENV}: ${error instanceof SyntaxError ? 'not JSON' : (error as Error).message} (no extra rules)`);
+    return [];
+  }
+}
+
 /** The one line printed for every value not used as given. */
 export function settingsWarning(warnings: string[]): string {
   return `toolforge-tracing: invalid settings, defaults used: ${warnings.join('; ')}`;
@@ -184,6 +203,7 @@ export function readConfig(env: Env): ConfigResult {
     samplerRatio: ratio(env, sampler, warnings),
     propagators: propagators(env, warnings),
     profile: oneOf(env, PROFILE_ENV, PROFILE_NAMES, 'toolforge', warnings),
+    extraRules: extraRules(env, warnings),
     maxQueueSize,
     maxExportBatchSize: Math.min(integer(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 256, 1, 65536, warnings), maxQueueSize),
     scheduledDelayMillis: integer(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000, 0, 600000, warnings),
