@@ -24,8 +24,6 @@ import { shared } from './patch-json.js';
 import { sharedFor } from './shared-values.js';
 import { firstReferenceTo, unexpanded } from './env-references.js';
 import { EXTRA_RULES_ENV } from '../contract/preload-env.js';
-import { startsNodeOnlyWithPermissionModel } from './permission-model.js';
-import { preloadReadGrant } from '../contract/preload-read-grant.js';
 
 export interface PatchOp {
   op: 'add' | 'replace';
@@ -150,15 +148,13 @@ function containerEnv(
   const existing = container.env ?? [];
   const has = (name: string) => existing.some((e) => e.name === name);
   const previousAttributes = existing.findLast((e) => e.name === 'OTEL_RESOURCE_ATTRIBUTES')?.value;
-  // Node 20 under the permission model does not start unless it may read the preload (webhook/permission-model.ts).
-  const grant = startsNodeOnlyWithPermissionModel(container) ? `${preloadReadGrant(path)} ` : '';
-  const preloadOptions = `${grant}--require ${path}/${preloadFile}`;
+  const requireFlag = `--require ${path}/${preloadFile}`;
   const lastNodeOptions = existing.findLastIndex((e) => e.name === 'NODE_OPTIONS');
 
   const kept = existing
-    .map((e, i) => (i === lastNodeOptions ? { name: 'NODE_OPTIONS', value: nodeOptions(e.value, preloadOptions) } : e))
+    .map((e, i) => (i === lastNodeOptions ? { name: 'NODE_OPTIONS', value: nodeOptions(e.value, requireFlag) } : e))
     .filter((e) => !ownedEnv.includes(e.name));
-  if (lastNodeOptions === -1) kept.push({ name: 'NODE_OPTIONS', value: preloadOptions });
+  if (lastNodeOptions === -1) kept.push({ name: 'NODE_OPTIONS', value: requireFlag });
 
   const ours: V1EnvVar[] = [
     // Defined before the values that reference them: Kubernetes expands $(VAR) only backwards.
