@@ -1,0 +1,14 @@
+/**
+ * The Node.js permission-model grant the webhook adds to NODE_OPTIONS, in front of the
+ * `--require`, when every Node a container visibly starts runs under the permission model
+ * (webhook/permission-model.ts): Node 20 does not start when a `--require`d file may not
+ * be read, and Node 22 and 24 not when the entry is `-e` code. Unless NODE_OPTIONS itself
+ * turns the model on, the preload moves the grant from its process's NODE_OPTIONS to
+ * `process.execArgv` (preload/gate/read-grant.ts): a Node child started without the
+ * permission model refuses the option and exits, and a child that gets the model gets it
+ * from execArgv (`fork`; Node 22 and 24 copy execArgv's permission flags on `spawn`).
+ */
+export const preloadReadGrant = (preloadDir: string): string => `--allow-fs-read=${preloadDir}/*`;
+
+/** The flags that turn the permission model on (`--experimental-permission`: Node 20 and 22 before 22.13). */
+export const PERMISSION_FLAGS: readonly string[] = ['--permission', '--experimental-permission'];
