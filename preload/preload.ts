@@ -6,8 +6,10 @@
 import { isMainThread } from 'node:worker_threads';
 import { gate, type Permissions } from './gate/gate.js';
 import { permission } from './gate/permission-model.js';
+import { moveReadGrantToExecArgv } from './gate/read-grant.js';
 
 try {
+  if (permission) moveReadGrantToExecArgv(process.env, process.execArgv, __dirname);
   const permissions: Permissions | undefined = permission && { readsPreload: permission.has('fs.read', `${__dirname}/sdk.cjs`), dir: __dirname };
   const decision = gate(process.env, process.version, isMainThread, permissions);
   if (decision.start) {

@@ -2,19 +2,31 @@
 // `--experimental-permission`), allowed to read its own files only, runs as without the
 // preload: same output and exit code. The preload starts only when what it needs is
 // allowed (its directory; worker threads for an ES module app), else says in one line
-// which flag turns it on. Node 20 alone cannot be helped by the preload: it refuses to
-// load a --require'd file the app may not read, before any of our code runs (documented
-// in docs/operators/preload.md; asserted here so the docs stay true). Node 18 has no
+// which flag turns it on. Node 20 refuses to load a --require'd file the app may not read,
+// before any of our code runs: the webhook grants the read in NODE_OPTIONS when the pod
+// spec shows that every Node it starts runs under the permission model (every other Node
+// refuses the grant), and the preload takes the grant out of what children inherit.
+// These runs take NODE_OPTIONS from the real patch and the preload at /toolforge-tracing
+// (a bind mount, as the pod's volume). A flag the spec does not show (a script) still
+// stops Node 20: asserted, so docs/operators/preload.md stays true. Node 18 has no
 // permission model.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { V1Container } from '@kubernetes/client-node';
+import fjp from 'fast-json-patch';
+import { admit } from '../../webhook/admit.js';
+import { parseConfig } from '../../webhook/config.js';
+import { jobPod, review } from '../webhook/fixtures/pods.js';
 import { nodeBinary } from '../support/node-runtimes.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.js';
 import { preloadPath } from '../support/preload-bundle.js';
-import { runToExit, type Completed } from '../support/processes.js';
+import { runToExit, type Completed, type ProcessSpec } from '../support/processes.js';
+import { toolAccounts, type ToolAccounts } from '../support/tool-accounts.js';
 import { fixtureApp } from '../support/toolforge-world.js';
 import { clientSpans } from './span-queries.js';
 
@@ -25,6 +37,10 @@ let receiver: OtlpReceiver;
 let preload: string;
 let preloadDir: string;
 let targetUrl: string;
+let scratch: string;
+/** Runs a command with the preload directory at /toolforge-tracing, as the pod's volume. */
+let pod: ToolAccounts;
+const MOUNT = '/toolforge-tracing';
 const closers: Array<() => unknown> = [];
 
 before(async () => {
@@ -36,6 +52,9 @@ before(async () => {
   await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
   closers.push(() => target.close() && target.closeAllConnections());
   targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/call`;
+  scratch = await mkdtemp(path.join(tmpdir(), 'tt-permission-'));
+  closers.push(() => rm(scratch, { recursive: true, force: true }));
+  pod = await toolAccounts(scratch, [], { [MOUNT]: preloadDir });
 });
 after(async () => {
   for (const close of closers.reverse()) await close();
@@ -131,11 +150,98 @@ describe('the Node.js permission model', () => {
     });
   }
 
-  it("Node 20: with the preload's directory not readable, Node itself refuses to start (documented: add --allow-fs-read for it, or opt out)", async () => {
-    const r = await run({ node: 20, app: 'app.cjs', service: 'permission-unreadable-node20', preloaded: true });
+});
+
+const permissionFlag = (node: (typeof RUNTIMES)[number]): string => (node === 20 ? '--experimental-permission' : '--permission');
+
+/** The app container of a jobs-api pod running `script` (`sh -c`, as Toolforge jobs do), after the real webhook's patch. */
+function patchedContainer(tool: string, command: string[]): V1Container {
+  const job = jobPod({ tool });
+  job.spec!.containers[0]!.command = command;
+  const result = admit(review(job), { config: parseConfig({}), version: 'test', namespaceInfo: () => undefined });
+  assert.equal(result.outcome, 'injected', JSON.stringify(result));
+  assert.ok(result.status === 200);
+  const ops = JSON.parse(Buffer.from(result.body.response.patch!, 'base64').toString('utf8')) as fjp.Operation[];
+  return fjp.applyPatch(structuredClone(job), ops, true, false).newDocument.spec!.containers[0]!;
+}
+
+const envOf = (container: V1Container, name: string): string | undefined => container.env?.find((e) => e.name === name)?.value;
+
+/** The patched container's command with its NODE_OPTIONS and service name; the collector is the test's receiver. */
+function runContainer(container: V1Container, preloaded = true): Promise<Completed> {
+  const spec: ProcessSpec = {
+    name: envOf(container, 'OTEL_SERVICE_NAME'),
+    command: container.command![0]!,
+    args: [...container.command!.slice(1), ...(container.args ?? [])],
+    env: {
+      PATH: process.env.PATH,
+      ...(preloaded ? { NODE_OPTIONS: envOf(container, 'NODE_OPTIONS') } : {}),
+      OTEL_SERVICE_NAME: envOf(container, 'OTEL_SERVICE_NAME'),
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      TARGET_URL: targetUrl,
+    },
+  };
+  return runToExit(pod.wrap(spec));
+}
+
+const GRANTED = `--allow-fs-read=${MOUNT}/* --require ${MOUNT}/preload.cjs`;
+
+describe("the permission model, with NODE_OPTIONS from the webhook's patch", () => {
+  for (const node of RUNTIMES) {
+    it(`Node ${node}: a job whose command starts Node with the permission flag gets the read grant, runs as without the preload, and is traced`, async () => {
+      const tool = `perm-granted-${node}`;
+      const container = patchedContainer(tool, ['/bin/sh', '-c', '--', `exec ${nodeBinary(node)} ${permissionFlag(node)} --allow-fs-read=${appDir}/* ${appDir}/app.cjs`]);
+      assert.equal(envOf(container, 'NODE_OPTIONS'), GRANTED);
+      const bare = await runContainer(container, false);
+      const withPreload = await runContainer(container);
+      assert.equal(bare.code, 3, bare.stderr);
+      assert.equal(bare.stdout, 'status 200\n');
+      assert.equal(withPreload.code, 3, withPreload.stderr);
+      assert.equal(withPreload.stdout, bare.stdout);
+      assert.equal(samePid(withPreload.stderr), samePid(bare.stderr));
+      const spans = await receiver.waitFor((s) => clientSpans(s, tool).length > 0, 10000, `${tool}'s client span`);
+      assert.deepEqual(clientSpans(spans, tool).map((s) => s.attributes['url.full']), [targetUrl]);
+    });
+
+    it(`Node ${node}: Node children (spawn with no permission flags, fork) run as without the preload`, async () => {
+      const tool = `perm-child-${node}`;
+      const container = patchedContainer(tool, [
+        '/bin/sh',
+        '-c',
+        '--',
+        `exec ${nodeBinary(node)} ${permissionFlag(node)} --allow-fs-read=${appDir}/* --allow-child-process ${appDir}/spawns-node.cjs`,
+      ]);
+      assert.equal(envOf(container, 'NODE_OPTIONS'), GRANTED);
+      const bare = await runContainer(container, false);
+      const withPreload = await runContainer(container);
+      assert.equal(bare.code, 3, bare.stderr);
+      assert.equal(bare.stdout, 'spawned: child ran\nspawned exit 0\nforked: child ran\nforked exit 0\n');
+      assert.equal(withPreload.code, 3, withPreload.stderr);
+      assert.equal(withPreload.stdout, bare.stdout, withPreload.stderr);
+      assert.equal(samePid(withPreload.stderr), samePid(bare.stderr));
+    });
+  }
+
+  it('Node 20 without the permission model: no grant (Node would refuse it), the app runs as without the preload and is traced', async () => {
+    const tool = 'perm-off-20';
+    const container = patchedContainer(tool, ['/bin/sh', '-c', '--', `exec ${nodeBinary(20)} ${appDir}/app.cjs`]);
+    assert.equal(envOf(container, 'NODE_OPTIONS'), `--require ${MOUNT}/preload.cjs`);
+    const withPreload = await runContainer(container);
+    assert.equal(withPreload.code, 3, withPreload.stderr);
+    assert.equal(withPreload.stdout, 'status 200\n');
+    assert.equal(withPreload.stderr, '');
+    await receiver.waitFor((s) => clientSpans(s, tool).length > 0, 10000, `${tool}'s client span`);
+  });
+
+  it("Node 20 with the permission flag where the pod spec does not show it (a script): no grant, and Node itself refuses to start (documented: add the grant, or opt out)", async () => {
+    const script = path.join(scratch, 'start.sh');
+    await writeFile(script, `exec ${nodeBinary(20)} --experimental-permission --allow-fs-read=${appDir}/* ${appDir}/app.cjs\n`);
+    const container = patchedContainer('perm-hidden-20', ['/bin/sh', script]);
+    assert.equal(envOf(container, 'NODE_OPTIONS'), `--require ${MOUNT}/preload.cjs`);
+    const r = await runContainer(container);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /code: 'ERR_ACCESS_DENIED'/);
-    assert.ok(r.stderr.includes(`resource: '${preload}'`), r.stderr);
+    assert.ok(r.stderr.includes(`resource: '${MOUNT}/preload.cjs'`), r.stderr);
   });
 });
