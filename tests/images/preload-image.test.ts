@@ -59,7 +59,7 @@ describe('the preload init image (preload/Containerfile, FROM scratch)', { timeo
     const pod = injectedPod();
     init = pod.spec!.initContainers![0]!;
     app = pod.spec!.containers[0]!;
-    files = await store.files(image);
+    files = await store.withContainer(image, (container) => container.files());
   });
   after(async () => dir?.remove());
 
@@ -81,6 +81,7 @@ describe('the preload init image (preload/Containerfile, FROM scratch)', { timeo
     const bytes = preload.reduce((sum, f) => sum + f.size, 0);
     assert.ok(preload.length <= 5, `${preload.length} files`);
     assert.ok(bytes <= 5 * 1024 * 1024, `${bytes} bytes`);
+    console.log(`preload payload: ${preload.length} files, ${bytes} bytes`);
   });
 
   describe('run as the webhook injects it', () => {
@@ -94,7 +95,9 @@ describe('the preload init image (preload/Containerfile, FROM scratch)', { timeo
       chmodSync(emptyDir, 0o777);
       const uid = init.securityContext?.runAsUser;
       assert.equal(uid, 65534);
-      const copied = await store.run(image, init.command!, { user: `${uid}:${uid}`, volumes: [`${emptyDir}:${init.volumeMounts![0]!.mountPath}`] });
+      const copied = await store.withContainer(image, (container) =>
+        container.run(init.command!, { user: `${uid}:${uid}`, volumes: [`${emptyDir}:${init.volumeMounts![0]!.mountPath}`] }),
+      );
       assert.equal(copied.code, 0, copied.stderr);
       world = await startToolforgeWorld({ tools: ['bot', 'callee'] });
     });

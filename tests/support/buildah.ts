@@ -24,6 +24,16 @@ export interface ImageConfig {
   Labels?: Record<string, string>;
 }
 
+/** A working container of an image (one copy of its layers; vfs copies them whole). */
+export interface Container {
+  /** Every regular file and symlink (directories left out), sorted by path. */
+  files(): Promise<ImageFile[]>;
+  /** The bytes of one file. */
+  read(file: string): Promise<Buffer>;
+  /** `buildah run --isolation chroot` of `command`; `volumes` as host:container. */
+  run(command: string[], options?: { user?: string; volumes?: string[] }): Promise<Completed>;
+}
+
 export interface ImageStore {
   /** buildah's environment for this store (CONTAINERS_STORAGE_CONF). */
   env: NodeJS.ProcessEnv;
@@ -32,12 +42,8 @@ export interface ImageStore {
   config(image: string): Promise<ImageConfig>;
   /** Bytes of the image's layers as its manifest lists them (buildah does not compress them). */
   size(image: string): Promise<number>;
-  /** Every regular file and symlink in the image (directories left out), sorted by path. */
-  files(image: string): Promise<ImageFile[]>;
-  /** The bytes of one file of the image. */
-  read(image: string, file: string): Promise<Buffer>;
-  /** `buildah run --isolation chroot` of `command` in a fresh container of `image`; `volumes` as host:container. */
-  run(image: string, command: string[], options?: { user?: string; volumes?: string[] }): Promise<Completed>;
+  /** `use` gets a fresh container of `image`, removed afterwards. */
+  withContainer<T>(image: string, use: (container: Container) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -51,72 +57,74 @@ export function imageStore(dir: string): ImageStore {
   const conf = path.join(dir, 'storage.conf');
   writeFileSync(conf, `[storage]\ndriver = "vfs"\ngraphroot = "${dir}/graph"\nrunroot = "${dir}/run"\n`);
   const env = { ...process.env, CONTAINERS_STORAGE_CONF: conf };
-  const call = async (args: string[], timeoutMs = 120_000): Promise<string> => {
+  const call = async (args: string[], timeoutMs = 300_000): Promise<string> => {
     const done = await runToExit({ name: `buildah ${args[0]}`, command: buildah, args, env }, timeoutMs);
     if (done.code !== 0) throw new Error(`buildah ${args.join(' ')} exited ${done.code}: ${done.stderr}`);
     return done.stdout.trim();
   };
-  const inContainer = async <T>(image: string, use: (container: string) => Promise<T>): Promise<T> => {
-    const container = await call(['from', '--pull=never', '--quiet', image]);
-    try {
-      return await use(container);
-    } finally {
-      await call(['rm', container]);
-    }
-  };
+  const inspect = async (image: string): Promise<{ OCIv1: { config: ImageConfig }; Manifest: string }> => JSON.parse(await call(['inspect', '--type', 'image', image]));
 
-  /** `use` gets the root filesystem of a fresh container of `image`, mounted on the host. */
-  const mounted = <T>(image: string, use: (root: string) => Promise<T>): Promise<T> =>
-    inContainer(image, async (container) => {
-      const root = await call(['mount', container]);
+  const handle = (name: string): Container => {
+    /** `use` gets the container's root filesystem, mounted on the host. */
+    const mounted = async <T>(use: (root: string) => Promise<T>): Promise<T> => {
+      const root = await call(['mount', name]);
       try {
         return await use(root);
       } finally {
-        await call(['umount', container]);
+        await call(['umount', name]);
       }
-    });
+    };
+    return {
+      files: () =>
+        mounted(async (root) => {
+          const out: ImageFile[] = [];
+          const walk = async (dirPath: string): Promise<void> => {
+            for (const entry of await readdir(dirPath)) {
+              const full = path.join(dirPath, entry);
+              const st = await lstat(full);
+              if (st.isDirectory()) await walk(full);
+              else out.push({ path: `/${path.relative(root, full)}`, size: st.size, mode: st.mode & 0o7777, uid: st.uid });
+            }
+          };
+          await walk(root);
+          return out.sort((a, b) => a.path.localeCompare(b.path));
+        }),
+      read: (file) => mounted((root) => readFile(path.join(root, file))),
+      run: (command, options = {}) =>
+        runToExit(
+          {
+            name: `buildah run ${command[0]}`,
+            command: buildah,
+            args: [
+              'run',
+              '--isolation',
+              'chroot',
+              ...(options.user === undefined ? [] : ['--user', options.user]),
+              ...(options.volumes ?? []).flatMap((v) => ['--volume', v]),
+              name,
+              '--',
+              ...command,
+            ],
+            env,
+          },
+          120_000,
+        ),
+    };
+  };
 
   return {
     env,
     buildImages: (args, timeoutMs = 1_800_000) =>
       runToExit({ name: 'scripts/images', command: path.join(repoRoot, 'scripts', 'images'), args, env, cwd: repoRoot }, timeoutMs),
-    config: async (image) => (JSON.parse(await call(['inspect', '--type', 'image', image])) as { OCIv1: { config: ImageConfig } }).OCIv1.config,
-    size: async (image) => {
-      const { Manifest } = JSON.parse(await call(['inspect', '--type', 'image', image])) as { Manifest: string };
-      return (JSON.parse(Manifest) as { layers: Array<{ size: number }> }).layers.reduce((sum, l) => sum + l.size, 0);
+    config: async (image) => (await inspect(image)).OCIv1.config,
+    size: async (image) => (JSON.parse((await inspect(image)).Manifest) as { layers: Array<{ size: number }> }).layers.reduce((sum, l) => sum + l.size, 0),
+    withContainer: async (image, use) => {
+      const name = await call(['from', '--pull=never', '--quiet', image]);
+      try {
+        return await use(handle(name));
+      } finally {
+        await call(['rm', name]);
+      }
     },
-    files: (image) =>
-      mounted(image, async (root) => {
-        const out: ImageFile[] = [];
-        const walk = async (dirPath: string): Promise<void> => {
-          for (const name of await readdir(dirPath)) {
-            const full = path.join(dirPath, name);
-            const st = await lstat(full);
-            if (st.isDirectory()) await walk(full);
-            else out.push({ path: `/${path.relative(root, full)}`, size: st.size, mode: st.mode & 0o7777, uid: st.uid });
-          }
-        };
-        await walk(root);
-        return out.sort((a, b) => a.path.localeCompare(b.path));
-      }),
-    read: (image, file) => mounted(image, (root) => readFile(path.join(root, file))),
-    run: (image, command, options = {}) =>
-      inContainer(image, (container) =>
-        runToExit({
-          name: `buildah run ${command[0]}`,
-          command: buildah,
-          args: [
-            'run',
-            '--isolation',
-            'chroot',
-            ...(options.user === undefined ? [] : ['--user', options.user]),
-            ...(options.volumes ?? []).flatMap((v) => ['--volume', v]),
-            container,
-            '--',
-            ...command,
-          ],
-          env,
-        }),
-      ),
   };
 }
