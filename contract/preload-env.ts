@@ -1,8 +1,18 @@
 /**
  * The environment contract between the webhook, which writes it into tool pods, and the
- * preload, which reads it. One list each, so the webhook can never configure a value the
- * preload does not implement.
+ * preload, which reads it: every variable name both sides use, and the values each may
+ * take, so the webhook can never configure a name or value the preload does not read.
+ * (Variables only the preload reads, such as OTEL_BSP_*, are named in preload/config/.)
  */
+
+/** Standard OpenTelemetry variables the webhook sets and the preload reads. */
+export const SERVICE_NAME_ENV = 'OTEL_SERVICE_NAME';
+export const RESOURCE_ATTRIBUTES_ENV = 'OTEL_RESOURCE_ATTRIBUTES';
+export const ENDPOINT_ENV = 'OTEL_EXPORTER_OTLP_ENDPOINT';
+export const PROTOCOL_ENV = 'OTEL_EXPORTER_OTLP_PROTOCOL';
+export const SAMPLER_ENV = 'OTEL_TRACES_SAMPLER';
+export const SAMPLER_ARG_ENV = 'OTEL_TRACES_SAMPLER_ARG';
+export const PROPAGATORS_ENV = 'OTEL_PROPAGATORS';
 
 /** OTEL_TRACES_SAMPLER values of the OpenTelemetry SDK specification. */
 export const SAMPLER_NAMES = [
@@ -31,3 +41,17 @@ export const DISABLED_ENV = 'TOOLFORGE_TRACING_DISABLED';
 export const EXTRA_RULES_ENV = 'TOOLFORGE_TRACING_EXTRA_RULES';
 /** Its largest value: every injected container carries a copy, and a pod is at most ~1.5 MiB in etcd. */
 export const EXTRA_RULES_MAX_BYTES = 16 * 1024;
+
+/** Every name above, the variables both sides use (tests/webhook/env-contract.test.ts). */
+export const PRELOAD_ENV_NAMES = [
+  SERVICE_NAME_ENV,
+  RESOURCE_ATTRIBUTES_ENV,
+  ENDPOINT_ENV,
+  PROTOCOL_ENV,
+  SAMPLER_ENV,
+  SAMPLER_ARG_ENV,
+  PROPAGATORS_ENV,
+  PROFILE_ENV,
+  DISABLED_ENV,
+  EXTRA_RULES_ENV,
+] as const;

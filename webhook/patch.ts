@@ -23,7 +23,16 @@ import type { Decision, SkippedContainer } from './policy.js';
 import { shared } from './patch-json.js';
 import { sharedFor } from './shared-values.js';
 import { firstReferenceTo, unexpanded } from './env-references.js';
-import { EXTRA_RULES_ENV } from '../contract/preload-env.js';
+import {
+  ENDPOINT_ENV,
+  EXTRA_RULES_ENV,
+  PROPAGATORS_ENV,
+  PROTOCOL_ENV,
+  RESOURCE_ATTRIBUTES_ENV,
+  SAMPLER_ARG_ENV,
+  SAMPLER_ENV,
+  SERVICE_NAME_ENV,
+} from '../contract/preload-env.js';
 import { startsNodeOnlyWithPermissionModel } from './permission-model.js';
 import { preloadReadGrant } from '../contract/preload-read-grant.js';
 
@@ -53,10 +62,10 @@ const ownedEnv = [
   podNameEnv,
   nodeNameEnv,
   hostIpEnv,
-  'OTEL_SERVICE_NAME',
-  'OTEL_RESOURCE_ATTRIBUTES',
-  'OTEL_EXPORTER_OTLP_ENDPOINT',
-  'OTEL_EXPORTER_OTLP_PROTOCOL',
+  SERVICE_NAME_ENV,
+  RESOURCE_ATTRIBUTES_ENV,
+  ENDPOINT_ENV,
+  PROTOCOL_ENV,
   profileEnv,
   EXTRA_RULES_ENV,
 ];
@@ -149,7 +158,7 @@ function containerEnv(
 ): V1EnvVar[] {
   const existing = container.env ?? [];
   const has = (name: string) => existing.some((e) => e.name === name);
-  const previousAttributes = existing.findLast((e) => e.name === 'OTEL_RESOURCE_ATTRIBUTES')?.value;
+  const previousAttributes = existing.findLast((e) => e.name === RESOURCE_ATTRIBUTES_ENV)?.value;
   // Node 20 under the permission model does not start unless it may read the preload (webhook/permission-model.ts).
   const grant = startsNodeOnlyWithPermissionModel(container) ? `${preloadReadGrant(path)} ` : '';
   const preloadOptions = `${grant}--require ${path}/${preloadFile}`;
@@ -163,11 +172,11 @@ function containerEnv(
   const ours: V1EnvVar[] = [
     // Defined before the values that reference them: Kubernetes expands $(VAR) only backwards.
     ...downwardApiEnv,
-    { name: 'OTEL_SERVICE_NAME', value: decision.tool },
-    { name: 'OTEL_RESOURCE_ATTRIBUTES', value: resourceAttributes(decision, container.name, previousAttributes) },
+    { name: SERVICE_NAME_ENV, value: decision.tool },
+    { name: RESOURCE_ATTRIBUTES_ENV, value: resourceAttributes(decision, container.name, previousAttributes) },
     ...sharedFor(config, 'exporter-env', () => [
-      { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: `http://$(${hostIpEnv}):${config.otel.collectorPort}` },
-      { name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'http/protobuf' },
+      { name: ENDPOINT_ENV, value: `http://$(${hostIpEnv}):${config.otel.collectorPort}` },
+      { name: PROTOCOL_ENV, value: 'http/protobuf' },
       { name: profileEnv, value: config.profile },
       ...(config.extraRules.length === 0 ? [] : [{ name: EXTRA_RULES_ENV, value: unexpanded(JSON.stringify(config.extraRules)) }]),
     ]),
@@ -176,17 +185,17 @@ function containerEnv(
   // alone is a ratio: it gets the configured sampler when that takes one (else the
   // preload applies it to its parent-based ratio sampler, env-config.ts).
   const ratioSampler = config.otel.sampler.endsWith('traceidratio');
-  if (!has('OTEL_TRACES_SAMPLER') && !has('OTEL_TRACES_SAMPLER_ARG')) {
+  if (!has(SAMPLER_ENV) && !has(SAMPLER_ARG_ENV)) {
     ours.push(
       ...sharedFor(config, 'sampler-env', () => [
-        { name: 'OTEL_TRACES_SAMPLER', value: config.otel.sampler },
-        ...(ratioSampler ? [{ name: 'OTEL_TRACES_SAMPLER_ARG', value: String(config.otel.samplerRatio) }] : []),
+        { name: SAMPLER_ENV, value: config.otel.sampler },
+        ...(ratioSampler ? [{ name: SAMPLER_ARG_ENV, value: String(config.otel.samplerRatio) }] : []),
       ]),
     );
-  } else if (!has('OTEL_TRACES_SAMPLER') && ratioSampler) {
-    ours.push(sharedFor(config, 'sampler-for-arg-env', () => ({ name: 'OTEL_TRACES_SAMPLER', value: config.otel.sampler })));
+  } else if (!has(SAMPLER_ENV) && ratioSampler) {
+    ours.push(sharedFor(config, 'sampler-for-arg-env', () => ({ name: SAMPLER_ENV, value: config.otel.sampler })));
   }
-  if (!has('OTEL_PROPAGATORS')) ours.push(sharedFor(config, 'propagators-env', () => ({ name: 'OTEL_PROPAGATORS', value: config.otel.propagators.join(',') })));
+  if (!has(PROPAGATORS_ENV)) ours.push(sharedFor(config, 'propagators-env', () => ({ name: PROPAGATORS_ENV, value: config.otel.propagators.join(',') })));
   // Before the first of the tool's entries that refers to one of ours (`X=$(OTEL_SERVICE_NAME)`),
   // so that it still expands; at the end when none does.
   const at = firstReferenceTo(kept, new Set(ours.map((e) => e.name)));

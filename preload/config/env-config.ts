@@ -3,7 +3,21 @@
  * an invalid value never stops anything; it falls back to the default and is named
  * in `warnings`, which the caller prints as ONE line.
  */
-import { EXTRA_RULES_ENV, EXTRA_RULES_MAX_BYTES, PROFILE_ENV, PROPAGATOR_NAMES, SAMPLER_NAMES, type SamplerName } from '../../contract/preload-env.js';
+import {
+  ENDPOINT_ENV,
+  EXTRA_RULES_ENV,
+  EXTRA_RULES_MAX_BYTES,
+  PROFILE_ENV,
+  PROPAGATOR_NAMES,
+  PROPAGATORS_ENV,
+  PROTOCOL_ENV,
+  RESOURCE_ATTRIBUTES_ENV,
+  SAMPLER_ARG_ENV,
+  SAMPLER_ENV,
+  SAMPLER_NAMES,
+  SERVICE_NAME_ENV,
+  type SamplerName,
+} from '../../contract/preload-env.js';
 import { rulesFromConfig, type ExtraRule } from '../../topology/extra-rules.js';
 import { PROFILE_NAMES } from '../../topology/profiles.js';
 
@@ -94,21 +108,21 @@ function tracesUrl(env: Env, warnings: string[]): string {
     if (httpUrl(specific)) return specific;
     warnings.push(`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${JSON.stringify(specific)} is not an http(s) URL (ignored)`);
   }
-  const generic = value(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  const generic = value(env, ENDPOINT_ENV);
   let base = DEFAULT_ENDPOINT;
   if (generic !== undefined) {
     if (httpUrl(generic)) base = generic;
-    else warnings.push(`OTEL_EXPORTER_OTLP_ENDPOINT=${JSON.stringify(generic)} is not an http(s) URL (using ${DEFAULT_ENDPOINT})`);
+    else warnings.push(`${ENDPOINT_ENV}=${JSON.stringify(generic)} is not an http(s) URL (using ${DEFAULT_ENDPOINT})`);
   }
   return `${base.replace(/\/+$/, '')}/v1/traces`;
 }
 
 function ratio(env: Env, sampler: SamplerName, warnings: string[]): number {
-  const raw = value(env, 'OTEL_TRACES_SAMPLER_ARG');
+  const raw = value(env, SAMPLER_ARG_ENV);
   if (raw === undefined || !sampler.endsWith('traceidratio')) return 1;
   const n = Number(raw);
   if (Number.isFinite(n) && n >= 0 && n <= 1) return n;
-  warnings.push(`OTEL_TRACES_SAMPLER_ARG=${JSON.stringify(raw)} is not a number in [0, 1] (using 1)`);
+  warnings.push(`${SAMPLER_ARG_ENV}=${JSON.stringify(raw)} is not a number in [0, 1] (using 1)`);
   return 1;
 }
 
@@ -131,7 +145,7 @@ export function parseResourceAttributes(raw: string | undefined, warnings: strin
     else attributes[key] = decoded;
   }
   if (bad.length > 0) {
-    warnings.push(`OTEL_RESOURCE_ATTRIBUTES: ignored malformed entries ${bad.map((b) => JSON.stringify(b)).join(', ')} (expected key=value)`);
+    warnings.push(`${RESOURCE_ATTRIBUTES_ENV}: ignored malformed entries ${bad.map((b) => JSON.stringify(b)).join(', ')} (expected key=value)`);
   }
   return attributes;
 }
@@ -144,7 +158,7 @@ function tracesVariable(env: Env, generic: string): string {
 
 /** OTLP/HTTP protobuf only: what the webhook sets and the node collector takes; anything else is named and not used. */
 function checkProtocol(env: Env, warnings: string[]): void {
-  oneOf(env, tracesVariable(env, 'OTEL_EXPORTER_OTLP_PROTOCOL'), ['http/protobuf'], 'http/protobuf', warnings);
+  oneOf(env, tracesVariable(env, PROTOCOL_ENV), ['http/protobuf'], 'http/protobuf', warnings);
   oneOf(env, 'OTEL_TRACES_EXPORTER', ['otlp'], 'otlp', warnings);
 }
 
@@ -153,12 +167,12 @@ function checkUnsupported(env: Env, warnings: string[]): void {
 }
 
 function propagators(env: Env, warnings: string[]): string[] {
-  const raw = value(env, 'OTEL_PROPAGATORS');
+  const raw = value(env, PROPAGATORS_ENV);
   if (raw === undefined) return ['tracecontext', 'baggage'];
   const names = raw.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== '');
   const unknown = names.filter((p) => !PROPAGATORS.includes(p));
   if (unknown.length > 0) {
-    warnings.push(`OTEL_PROPAGATORS: unsupported ${unknown.join(', ')} (supported: ${PROPAGATORS.join(', ')})`);
+    warnings.push(`${PROPAGATORS_ENV}: unsupported ${unknown.join(', ')} (supported: ${PROPAGATORS.join(', ')})`);
   }
   const known = names.filter((p) => PROPAGATORS.includes(p));
   return known.length > 0 ? known : ['tracecontext', 'baggage'];
@@ -187,15 +201,15 @@ export function settingsWarning(warnings: string[]): string {
 
 export function readConfig(env: Env): ConfigResult {
   const warnings: string[] = [];
-  const resourceAttributes = parseResourceAttributes(value(env, 'OTEL_RESOURCE_ATTRIBUTES'), warnings);
+  const resourceAttributes = parseResourceAttributes(value(env, RESOURCE_ATTRIBUTES_ENV), warnings);
   // An arg set alone says which ratio the tool wants: the default sampler becomes the parent-based ratio one.
-  const defaultSampler = value(env, 'OTEL_TRACES_SAMPLER_ARG') === undefined ? 'parentbased_always_on' : 'parentbased_traceidratio';
-  const sampler = oneOf<SamplerName>(env, 'OTEL_TRACES_SAMPLER', SAMPLER_NAMES, defaultSampler, warnings);
+  const defaultSampler = value(env, SAMPLER_ARG_ENV) === undefined ? 'parentbased_always_on' : 'parentbased_traceidratio';
+  const sampler = oneOf<SamplerName>(env, SAMPLER_ENV, SAMPLER_NAMES, defaultSampler, warnings);
   // Half the SDK's defaults (2048/512): what a slow or absent collector can make a tool
   // hold stays small, and one 256-span request to the node-local collector takes ~ms.
   const maxQueueSize = integer(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 1024, 1, 65536, warnings);
   const config: PreloadConfig = {
-    serviceName: value(env, 'OTEL_SERVICE_NAME') ?? resourceAttributes['service.name'] ?? 'unknown_service:node',
+    serviceName: value(env, SERVICE_NAME_ENV) ?? resourceAttributes['service.name'] ?? 'unknown_service:node',
     resourceAttributes,
     tracesUrl: tracesUrl(env, warnings),
     exportTimeoutMillis: integer(env, tracesVariable(env, 'OTEL_EXPORTER_OTLP_TIMEOUT'), 10000, 1, 600000, warnings),

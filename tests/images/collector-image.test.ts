@@ -26,6 +26,9 @@ describe('the collector image (collector-config/Containerfile, FROM scratch)', {
   let store: ImageStore;
 
   before(async () => {
+    // Fails, naming scripts/setup --test, if the collector is not built yet: scripts/images
+    // would otherwise build it from the Go module proxy inside the test.
+    otelcolBinary();
     dir = await makeTempDir('collector-image');
     store = imageStore(dir.path);
     const built = await store.buildImages(['collector']);
