@@ -5,7 +5,7 @@
  * the second time, and keep Toolforge's admission rules.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { V1Container, V1EnvVar, V1Pod, V1Volume } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import { Pod } from 'kubernetes-models/v1';
@@ -15,7 +15,7 @@ import { parseConfig } from '../../webhook/config.js';
 import type { PatchOp } from '../../webhook/patch.js';
 import type { AdmissionReviewResponse } from '../../webhook/review.js';
 import { review } from './fixtures/pods.js';
-import { applyPatch, closeAgents, patchOf, postReview, startWebhook, type RunningWebhook } from './helpers.js';
+import { applyPatch, patchOf, postReview, webhookForFile } from './helpers.js';
 
 const config = parseConfig({});
 const deps = { config, version, namespaceInfo: () => undefined };
@@ -203,20 +203,13 @@ test('admit(): patches apply, validate, are idempotent and keep Toolforge rules 
   assert.ok(seen.get('injected')! >= 1000, JSON.stringify([...seen]));
 });
 
-let webhook: RunningWebhook;
-before(async () => {
-  webhook = await startWebhook();
-});
-after(async () => {
-  closeAgents();
-  await webhook.stop();
-});
+const running = webhookForFile();
 
 test('the running server over HTTPS agrees (300 reviews)', async () => {
   await fc.assert(
     fc.asyncProperty(reviewArb, async ({ pod, operation }) => {
       const r = review(pod, { operation: operation as 'CREATE' });
-      const res = await postReview(webhook, r);
+      const res = await postReview(running(), r);
       assert.equal(res.status, 200, res.text);
       const body = res.json() as AdmissionReviewResponse;
       check(pod, body, r.request.uid);
