@@ -24,6 +24,7 @@ import { DEFAULT_NODE, nodeBinary } from '../support/node-runtimes.js';
 import { jobPod } from '../webhook/fixtures/pods.js';
 import { applyPatch, mutate, startWebhook, closeAgents, type RunningWebhook } from '../webhook/helpers.js';
 import { find, render, type K8sObject } from './helm.js';
+import { schemaErrors, unknownFields } from './kubernetes-schemas.js';
 
 const rules = [
   { hostRegex: '^never\\.example$', node: 'cloudvps:never' },
@@ -115,6 +116,7 @@ describe('topology extra rules set in the chart values', () => {
     const configMapName = podSpec.volumes.find((v) => v.name === mount.name)!.configMap!.name;
     const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === configMapName) as K8sObject & { data: Record<string, string> };
     assert.deepEqual(parse(configMap.data['rules.yaml']!), { rules });
+    for (const o of [daemonSet, configMap]) assert.deepEqual([schemaErrors(o), unknownFields(o)], ['', []], `${o.kind}/${o.metadata.name}`);
     const file = join(dir.path, 'rules.yaml');
     await writeFile(file, configMap.data['rules.yaml']!);
     const check = await runToExit({ name: 'check-rules', command: process.execPath, args: ['--import', 'tsx', 'cli/main.ts', 'topology', 'check-rules', file], cwd: repoRoot, env: process.env });
