@@ -27,6 +27,8 @@ export default tseslint.config(
     rules: {
       // `_` marks a parameter or destructured value that is there for its position only.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // A `let` a callback reads before its one assignment (a value known only later) stays `let`.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
   },
   {

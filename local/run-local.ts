@@ -128,7 +128,7 @@ export async function runLocal(options: LocalOptions): Promise<void> {
     log(`ready: the dependency map is at ${ui.url} (data: ${ui.url}api/graph; Prometheus: ${prometheus.url}); Ctrl-C stops everything`);
     await stopSignal;
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n(each process's log is in ${logDir})`);
+    throw new Error(`${(error as Error).message}\n(each process's log is in ${logDir})`, { cause: error });
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);

@@ -14,18 +14,18 @@ export async function loadRulesFile(path: string): Promise<ExtraRule[]> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read rules file ${path}: ${(error as Error).message}`);
+    throw new Error(`cannot read rules file ${path}: ${(error as Error).message}`, { cause: error });
   }
   let config: unknown;
   try {
     config = parse(text, { prettyErrors: true });
   } catch (error) {
-    throw new Error(`rules file ${path} is not valid YAML: ${(error as Error).message}`);
+    throw new Error(`rules file ${path} is not valid YAML: ${(error as Error).message}`, { cause: error });
   }
   try {
     return rulesFromConfig(config);
   } catch (error) {
-    if (error instanceof TopologyConfigError) throw new Error(`rules file ${path}: ${error.problems.join('; ')}`);
+    if (error instanceof TopologyConfigError) throw new Error(`rules file ${path}: ${error.problems.join('; ')}`, { cause: error });
     throw error;
   }
 }

@@ -27,14 +27,14 @@ export async function readTls(files: TlsFiles): Promise<TlsMaterial> {
     try {
       return await readFile(path, 'utf8');
     } catch (err) {
-      throw new Error(`cannot read TLS ${what} ${path}: ${(err as Error).message}`);
+      throw new Error(`cannot read TLS ${what} ${path}: ${(err as Error).message}`, { cause: err });
     }
   };
   const material = { cert: await read(files.certFile, 'certificate'), key: await read(files.keyFile, 'key') };
   try {
     createSecureContext(secureOptions(material));
   } catch (err) {
-    throw new Error(`TLS certificate ${files.certFile} and key ${files.keyFile} are not a usable pair: ${(err as Error).message}`);
+    throw new Error(`TLS certificate ${files.certFile} and key ${files.keyFile} are not a usable pair: ${(err as Error).message}`, { cause: err });
   }
   return material;
 }

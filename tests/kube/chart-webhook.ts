@@ -35,7 +35,7 @@ export async function applyServerSide(kc: KubeConfig, objects: K8sObject[], opts
     try {
       applied.push(await api.patch(o as KubernetesObject, undefined, opts.dryRun ? 'All' : undefined, fieldManager, true, PatchStrategy.ServerSideApply));
     } catch (error) {
-      throw new Error(`server-side apply${opts.dryRun ? ' (dryRun=All)' : ''} of ${o.kind}/${o.metadata.name} refused: ${(error as { body?: string }).body ?? String(error)}`);
+      throw new Error(`server-side apply${opts.dryRun ? ' (dryRun=All)' : ''} of ${o.kind}/${o.metadata.name} refused: ${(error as { body?: string }).body ?? String(error)}`, { cause: error });
     }
   }
   return applied;

@@ -32,7 +32,7 @@ export async function readCertManagerCrds(): Promise<Crd[]> {
   try {
     files = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort();
   } catch (error) {
-    throw new Error(`cert-manager's CRDs are not in ${dir} (${(error as Error).message}): fetch them with scripts/setup --test (ensure_cert_manager_crds in scripts/lib/common.sh)`);
+    throw new Error(`cert-manager's CRDs are not in ${dir} (${(error as Error).message}): fetch them with scripts/setup --test (ensure_cert_manager_crds in scripts/lib/common.sh)`, { cause: error });
   }
   const crds: Crd[] = [];
   for (const file of files) {

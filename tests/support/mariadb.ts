@@ -49,7 +49,7 @@ export async function startMariaDb(): Promise<MariaDbServer> {
   } catch (err) {
     await proc.stop('SIGKILL');
     await dir.remove();
-    throw new Error(`mariadbd did not start: ${(err as Error).message}\n${proc.stderr()}`);
+    throw new Error(`mariadbd did not start: ${(err as Error).message}\n${proc.stderr()}`, { cause: err });
   }
   const sql = async (statements: string): Promise<string> => {
     const r = await runToExit({ name: 'mariadb client', command: client, args: ['--no-defaults', `--socket=${socket}`, '-uroot', '-N', '-B', '-e', statements] });

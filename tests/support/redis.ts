@@ -25,7 +25,7 @@ export async function startRedis(): Promise<RedisServer> {
   } catch (err) {
     await proc.stop('SIGKILL');
     await dir.remove();
-    throw new Error(`redis-server did not start: ${(err as Error).message}\n${proc.stdout()}${proc.stderr()}`);
+    throw new Error(`redis-server did not start: ${(err as Error).message}\n${proc.stdout()}${proc.stderr()}`, { cause: err });
   }
   return {
     port,
