@@ -14,7 +14,6 @@ try {
   const decision = gate(process.env, process.version, isMainThread, permissions);
   if (decision.start) {
     // A sibling file, not bundled into this one: its syntax targets Node 18.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(`${__dirname}/sdk.cjs`).start();
   } else if (decision.message !== undefined) {
     process.stderr.write(`${decision.message}\n`);

@@ -3,7 +3,8 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { InstrumentationEntry } from './instrumentations.js';
 import { packageOf } from './package-name.js';
 
-type Load = (request: string, parent: unknown, isMain: boolean) => unknown;
+/** Node's `Module._load(request, parent, isMain)`; every argument is passed on, however many a Node version adds. */
+type Load = (request: string, ...rest: unknown[]) => unknown;
 
 /**
  * Creates each instrumentation just before its package is first loaded, so its
@@ -15,7 +16,8 @@ export function enableOnFirstLoad(entries: InstrumentationEntry[], enable: (inst
   for (const entry of entries) for (const name of entry.packages) pending.set(name, entry);
   const loader = Module as unknown as { _load: Load };
   const original = loader._load;
-  loader._load = function load(this: unknown, request: string, parent: unknown, isMain: boolean): unknown {
+  loader._load = function load(this: unknown, ...args: Parameters<Load>): unknown {
+    const [request] = args;
     if (pending.size > 0 && typeof request === 'string') {
       const entry = pending.get(packageOf(request) ?? '');
       if (entry !== undefined) {
@@ -27,7 +29,6 @@ export function enableOnFirstLoad(entries: InstrumentationEntry[], enable: (inst
         }
       }
     }
-    // eslint-disable-next-line prefer-rest-params
-    return original.apply(this, arguments as unknown as Parameters<Load>);
+    return original.apply(this, args);
   };
 }

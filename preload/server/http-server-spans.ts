@@ -63,7 +63,8 @@ export function traceIncomingRequests(settings: ServerSpanSettings): void {
     [SERVERS[1]!, 'https'],
   ] as const) {
     const original = proto.emit;
-    // `arguments`, not rest parameters: every event of every server passes here, most of them not requests.
+    /* eslint-disable prefer-rest-params -- every event of every server passes here, most of them
+       not requests: `arguments` passes them on without building an array for each. */
     proto.emit = function emit(this: unknown, event: string | symbol): boolean {
       if (event !== 'request') return original.apply(this, arguments as unknown as Parameters<Emit>);
       // 'request' always comes with exactly these two: passed on by name, not spread.
@@ -78,5 +79,6 @@ export function traceIncomingRequests(settings: ServerSpanSettings): void {
       // Errors from the app's own handler propagate unchanged.
       return active === undefined ? original.call(this, event, req, res) : context.with(active, original, this, event, req, res);
     };
+    /* eslint-enable prefer-rest-params */
   }
 }

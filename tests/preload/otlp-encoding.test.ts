@@ -25,7 +25,7 @@ import { repoRoot } from '../support/preload-bundle.js';
 
 const root = protobuf.parse(readFileSync(path.join(repoRoot, 'tests', 'support', 'otlp', 'trace.proto'), 'utf8'), { keepCase: false }).root;
 const Request = root.lookupType('otlp.ExportTraceServiceRequest');
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 /** The span as the SDK's serializer must see it to write what the preload writes: the same span, its attributes scrubbed and named. */
 function exportedSpan(span: ReadableSpan, profile: Profile): ReadableSpan {
