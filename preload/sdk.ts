@@ -5,7 +5,7 @@ import { defaultResource, resourceFromAttributes } from '@opentelemetry/resource
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { TextMapPropagator } from '@opentelemetry/api';
 import { version } from '../contract/version.js';
-import { profileByName, withExtraRules, type Profile } from '../topology/index.js';
+import { profileByName, withExtraRules } from '../topology/index.js';
 import { readConfig, settingsWarning } from './config/env-config.js';
 import { entryIsEsm, packageType } from './instrumentation/entry-format.js';
 import { ContextOnDemandManager, PropagateFromFirstSpan } from './sdk/context-on-demand.js';

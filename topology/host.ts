@@ -51,7 +51,7 @@ export function parseHost(raw: unknown): ParsedHost | undefined {
   if (text === '') return undefined;
   if (!CLEAN_NAME.test(text)) {
     // Internationalized names arrive as Unicode in Host headers; the rules speak punycode.
-    if (/^[\x00-\x7f]*$/.test(text)) return undefined;
+    if (/^\p{ASCII}*$/u.test(text)) return undefined;
     text = domainToASCII(text);
     if (!CLEAN_NAME.test(text)) return undefined;
   }
