@@ -22,7 +22,7 @@ import {
 import type { Decision, SkippedContainer } from './policy.js';
 import { shared } from './patch-json.js';
 import { sharedFor } from './shared-values.js';
-import { firstReferenceTo, unexpanded } from './env-references.js';
+import { placeEnv, unexpanded } from './env-references.js';
 import {
   ENDPOINT_ENV,
   EXTRA_RULES_ENV,
@@ -196,10 +196,8 @@ function containerEnv(
     ours.push(sharedFor(config, 'sampler-for-arg-env', () => ({ name: SAMPLER_ENV, value: config.otel.sampler })));
   }
   if (!has(PROPAGATORS_ENV)) ours.push(sharedFor(config, 'propagators-env', () => ({ name: PROPAGATORS_ENV, value: config.otel.propagators.join(',') })));
-  // Before the first of the tool's entries that refers to one of ours (`X=$(OTEL_SERVICE_NAME)`),
-  // so that it still expands; at the end when none does.
-  const at = firstReferenceTo(kept, new Set(ours.map((e) => e.name)));
-  return [...kept.slice(0, at), ...ours, ...kept.slice(at)];
+  // So that the tool's `X=$(OTEL_SERVICE_NAME)` and its own `$(VAR)`s in the attributes still expand.
+  return placeEnv(kept, ours);
 }
 
 export function buildPatch(decision: Exclude<Decision, { action: 'skip' }>, config: WebhookConfig, version: string): PatchOp[] {

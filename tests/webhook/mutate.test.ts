@@ -193,11 +193,13 @@ describe('other shapes', () => {
       assert.equal(envValue(c, 'NODE_OPTIONS'), '--require /toolforge-tracing-2/preload.cjs', taken);
     }
   });
-  test("the tool's env that refers to ours ($(OTEL_SERVICE_NAME)) comes after ours, so the kubelet expands it; $$( is no reference", async () => {
+  test("the tool's env that refers to ours ($(OTEL_SERVICE_NAME)) comes after ours, ours after what our attributes refer to, so the kubelet expands both; $$( is no reference", async () => {
     const withEnv = async (own: V1EnvVar[]) => {
       const pod = webservicePod('refs');
       pod.spec!.containers[0]!.env = own;
-      return (await inject(pod)).spec!.containers[0]!.env!.map((e) => e.name);
+      const env = (await inject(pod)).spec!.containers[0]!.env!;
+      assert.match(env.find((e) => e.name === 'OTEL_RESOURCE_ATTRIBUTES')!.value!, /^toolforge\.tool=refs,/);
+      return env.map((e) => e.name);
     };
     const oursInOrder = [
       'TOOLFORGE_TRACING_POD_NAME',
@@ -220,6 +222,14 @@ describe('other shapes', () => {
       ]),
       ['PLAIN', ...oursInOrder, 'APP_NAME', 'COLLECTOR', 'NODE_OPTIONS'],
     );
+    // The tool's attributes refer to its TEAM, defined after APP_NAME: ours go before APP_NAME,
+    // our OTEL_RESOURCE_ATTRIBUTES (which keeps team=$(TEAM)) after TEAM.
+    const withTeam = await withEnv([
+      { name: 'APP_NAME', value: 'name=$(OTEL_SERVICE_NAME)' },
+      { name: 'TEAM', value: 'bots' },
+      { name: 'OTEL_RESOURCE_ATTRIBUTES', value: 'team=$(TEAM)' },
+    ]);
+    assert.deepEqual(withTeam, [...oursInOrder.filter((n) => n !== 'OTEL_RESOURCE_ATTRIBUTES'), 'APP_NAME', 'TEAM', 'OTEL_RESOURCE_ATTRIBUTES', 'NODE_OPTIONS']);
     // Escaped ($$) and unclosed references expand to nothing: ours stay last.
     assert.deepEqual(
       await withEnv([
