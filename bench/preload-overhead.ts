@@ -8,6 +8,10 @@
  *   - the app's CPU time per request over the same load (from /proc): on a shared,
  *     noisy machine the steadier estimate of what throughput a CPU-bound app keeps
  * plus our preload with the collector down (closed port): same figures.
+ * Then a tool that both serves and calls (bench/preload-client-server-app.cjs: a loopback
+ * server and a keep-alive client in one process, Node 20 by default, V8's own heap sizing):
+ * RSS after 10,000 to --requests requests and peak RSS, no preload against ours in
+ * interleaved rounds (issue 14 item 9: heapUsed stays flat, the young generation grows).
  * Targets (issue 3): startup added <= 50 ms, RSS added <= 10 MiB, throughput >= 70%.
  * Load: rounds of the same duration, interleaved across variants (machine noise hits all
  * alike), each on a fresh app; medians reported. The load generator is wrk (bench/wrk.ts):
@@ -15,6 +19,7 @@
  * autocannon, which needs most of a core, the app without preload was held to ~60% of
  * what it can serve and every ratio looked better than it is.)
  * Run: node --import tsx bench/preload-overhead.ts [--starts N] [--rounds N] [--seconds N] [--node 18|20|22|24]
+ *        [--part all|fastify|client-server] [--requests N] [--cs-rounds N] [--cs-node 18|20|22|24]
  * (needs wrk: scripts/setup --bench)
  */
 import http from 'node:http';
@@ -40,8 +45,13 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '5' },
     seconds: { type: 'string', default: '5' },
     node: { type: 'string', default: String(DEFAULT_NODE) },
+    part: { type: 'string', default: 'all' },
+    requests: { type: 'string', default: '100000' },
+    'cs-rounds': { type: 'string', default: '3' },
+    'cs-node': { type: 'string', default: '20' },
   },
 });
+if (!['all', 'fastify', 'client-server'].includes(args.part)) throw new Error('--part must be all, fastify or client-server');
 const STARTS = Number(args.starts);
 const ROUNDS = Number(args.rounds);
 const SECONDS = Number(args.seconds);
@@ -56,10 +66,14 @@ const WARM_UP_SECONDS = 2;
  */
 const HEAP_FLAGS = ['--min-semi-space-size=16', '--max-semi-space-size=16'];
 const app = path.join(repoRoot, 'bench', 'preload-fastify-app.cjs');
-const major = Number(args.node);
-if (!NODE_MATRIX.includes(major as NodeMajor & (typeof NODE_MATRIX)[number])) throw new Error(`--node must be one of ${NODE_MATRIX.join(', ')}`);
-const node = nodeBinary(major as NodeMajor);
-requireWrk();
+function nodeOption(name: string, value: string): { major: number; binary: string } {
+  const major = Number(value);
+  if (!NODE_MATRIX.includes(major as NodeMajor & (typeof NODE_MATRIX)[number])) throw new Error(`--${name} must be one of ${NODE_MATRIX.join(', ')}`);
+  return { major, binary: nodeBinary(major as NodeMajor) };
+}
+const { major, binary: node } = nodeOption('node', args.node);
+const clientServerNode = nodeOption('cs-node', args['cs-node']);
+if (args.part !== 'client-server') requireWrk();
 
 /** An OTLP endpoint that accepts and discards: the bench measures the app, not a decoder. */
 async function startSink(): Promise<{ endpoint: string; requests: () => number; stop: () => Promise<void> }> {
@@ -104,6 +118,103 @@ function peakRssMiB(pid: number): number {
   return Number(kb) / 1024;
 }
 
+const fmt = (n: number, d = 1): string => n.toFixed(d).padStart(8);
+const verdict = (ok: boolean): string => (ok ? 'ok' : 'MISSED');
+
+async function fastifyPart(): Promise<void> {
+  // Startup, interleaved so machine noise hits every variant alike.
+  const startups = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  for (let i = 0; i < STARTS; i++) {
+    for (const v of variants) {
+      const { p, startupMs } = await startApp(v);
+      startups.get(v.name)!.push(startupMs);
+      await p.stop('SIGKILL');
+    }
+  }
+
+  interface Row {
+    name: string;
+    startup: number;
+    rss: number;
+    rps: number;
+    p99: number;
+    /** CPU microseconds the app spent per request. */
+    cpuUs: number;
+  }
+
+  /** One load round on a fresh app: SECONDS of wrk at 10 connections, after WARM_UP_SECONDS of the same (JIT, pools). */
+  async function loadRound(v: Variant): Promise<Omit<Row, 'name' | 'startup'>> {
+    const { p, port } = await startApp(v);
+    const url = `http://127.0.0.1:${port}/`;
+    await runWrk({ url, connections: 10, seconds: WARM_UP_SECONDS });
+    const ticks0 = cpuTicks(p.child.pid!);
+    const r = await runWrk({ url, connections: 10, seconds: SECONDS });
+    const cpuUs = ((cpuTicks(p.child.pid!) - ticks0) * 10000) / r.requests;
+    if (r.failures > 0) throw new Error(`${v.name}: ${r.failures} failed requests`);
+    const row = { rss: peakRssMiB(p.child.pid!), rps: r.requestsPerSecond, p99: r.p99Ms, cpuUs };
+    await p.stop('SIGKILL');
+    return row;
+  }
+
+  // Load rounds interleaved like the starts; each figure is the median of its rounds.
+  const rounds = new Map<string, Array<Omit<Row, 'name' | 'startup'>>>(variants.map((v) => [v.name, []]));
+  for (let i = 0; i < ROUNDS; i++) for (const v of variants) rounds.get(v.name)!.push(await loadRound(v));
+  const rows: Row[] = variants.map((v) => {
+    const rs = rounds.get(v.name)!;
+    return {
+      name: v.name,
+      startup: median(startups.get(v.name)!),
+      rss: median(rs.map((r) => r.rss)),
+      rps: median(rs.map((r) => r.rps)),
+      p99: median(rs.map((r) => r.p99)),
+      cpuUs: median(rs.map((r) => r.cpuUs)),
+    };
+  });
+
+  const baseline = rows[0]!;
+  console.log(`Node ${major} (${node}), ${STARTS} starts per variant, ${ROUNDS} interleaved load rounds of ${SECONDS} s at 10 connections (medians), 100% sampling`);
+  console.log('variant                  startup ms  +ms    x      peak RSS MiB  +MiB   req/s      ratio  p99 ms  CPU us/req  CPU ratio');
+  for (const r of rows) {
+    console.log(
+      `${r.name.padEnd(24)} ${fmt(r.startup)} ${fmt(r.startup - baseline.startup)} ${fmt(r.startup / baseline.startup, 2)} ${fmt(r.rss)} ${fmt(r.rss - baseline.rss)} ${fmt(r.rps, 0)} ${fmt(r.rps / baseline.rps, 2)} ${fmt(r.p99, 2)} ${fmt(r.cpuUs, 1)}    ${fmt(baseline.cpuUs / r.cpuUs, 2)}`,
+    );
+  }
+  const o = rows[1]!;
+  console.log(`targets (ours): startup added ${(o.startup - baseline.startup).toFixed(1)} ms <= 50 ${verdict(o.startup - baseline.startup <= 50)}; RSS added ${(o.rss - baseline.rss).toFixed(1)} MiB <= 10 ${verdict(o.rss - baseline.rss <= 10)}; throughput ${(100 * o.rps / baseline.rps).toFixed(0)}% >= 70% ${verdict(o.rps / baseline.rps >= 0.7)} (by CPU per request: ${(100 * baseline.cpuUs / o.cpuUs).toFixed(0)}%)`);
+}
+
+const clientServerApp = path.join(repoRoot, 'bench', 'preload-client-server-app.cjs');
+const REQUESTS = Number(args.requests);
+const CS_ROUNDS = Number(args['cs-rounds']);
+const CHECKPOINTS = [10000, 25000, 50000, 100000, REQUESTS].filter((n, i, all) => n <= REQUESTS && all.indexOf(n) === i);
+
+/** One client+server run on a fresh process: RSS (MiB) at each checkpoint, and the peak. */
+async function clientServerRound(v: Variant): Promise<{ at: number[]; peak: number }> {
+  const env = { ...v.env, REQUESTS: String(REQUESTS), CONCURRENCY: '10', CHECKPOINTS: CHECKPOINTS.join(',') };
+  const p = startProcess({ name: `${v.name} (client+server)`, command: clientServerNode.binary, args: [clientServerApp], env });
+  const exit = await p.exited;
+  if (exit.code !== 0) throw new Error(`${v.name}: client+server app exited ${exit.code}: ${p.stderr()}`);
+  const out = p.stdout();
+  const at = CHECKPOINTS.map((n) => Number(new RegExp(`^at ${n} rss (\\d+)`, 'm').exec(out)?.[1]) / 2 ** 20);
+  return { at, peak: Number(/^peak (\d+)/m.exec(out)?.[1]) / 2 ** 20 };
+}
+
+async function clientServerPart(): Promise<void> {
+  const compared = variants.slice(0, 2);
+  const runs = new Map<string, Array<{ at: number[]; peak: number }>>(compared.map((v) => [v.name, []]));
+  for (let i = 0; i < CS_ROUNDS; i++) for (const v of compared) runs.get(v.name)!.push(await clientServerRound(v));
+  const [none, ours] = compared.map((v) => {
+    const rs = runs.get(v.name)!;
+    return { at: CHECKPOINTS.map((_, j) => median(rs.map((r) => r.at[j]!))), peak: median(rs.map((r) => r.peak)) };
+  }) as [{ at: number[]; peak: number }, { at: number[]; peak: number }];
+  console.log(`\nclient+server in one process (Node ${clientServerNode.major}, V8's own heap sizing), ${REQUESTS} requests at 10 concurrent, ${CS_ROUNDS} interleaved rounds (medians)`);
+  console.log('requests   RSS MiB: no preload   ours     +MiB    ratio');
+  CHECKPOINTS.forEach((n, j) => console.log(`${String(n).padEnd(10)} ${fmt(none.at[j]!).padStart(20)} ${fmt(ours.at[j]!)} ${fmt(ours.at[j]! - none.at[j]!)} ${fmt(ours.at[j]! / none.at[j]!, 2)}`));
+  console.log(`${'peak'.padEnd(10)} ${fmt(none.peak).padStart(20)} ${fmt(ours.peak)} ${fmt(ours.peak - none.peak)} ${fmt(ours.peak / none.peak, 2)}`);
+  const worst = Math.max(ours.peak - none.peak, ...CHECKPOINTS.map((_, j) => ours.at[j]! - none.at[j]!));
+  console.log(`target (ours): RSS added at most ${worst.toFixed(1)} MiB <= 10 ${verdict(worst <= 10)}`);
+}
+
 const sink = await startSink();
 const base: NodeJS.ProcessEnv = {
   PATH: process.env.PATH,
@@ -123,66 +234,7 @@ const variants: Variant[] = [
   { name: 'ours, collector down', env: { ...base, NODE_OPTIONS: ours, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}` } },
 ];
 
-// Startup, interleaved so machine noise hits every variant alike.
-const startups = new Map<string, number[]>(variants.map((v) => [v.name, []]));
-for (let i = 0; i < STARTS; i++) {
-  for (const v of variants) {
-    const { p, startupMs } = await startApp(v);
-    startups.get(v.name)!.push(startupMs);
-    await p.stop('SIGKILL');
-  }
-}
-
-interface Row {
-  name: string;
-  startup: number;
-  rss: number;
-  rps: number;
-  p99: number;
-  /** CPU microseconds the app spent per request. */
-  cpuUs: number;
-}
-
-/** One load round on a fresh app: SECONDS of wrk at 10 connections, after WARM_UP_SECONDS of the same (JIT, pools). */
-async function loadRound(v: Variant): Promise<Omit<Row, 'name' | 'startup'>> {
-  const { p, port } = await startApp(v);
-  const url = `http://127.0.0.1:${port}/`;
-  await runWrk({ url, connections: 10, seconds: WARM_UP_SECONDS });
-  const ticks0 = cpuTicks(p.child.pid!);
-  const r = await runWrk({ url, connections: 10, seconds: SECONDS });
-  const cpuUs = ((cpuTicks(p.child.pid!) - ticks0) * 10000) / r.requests;
-  if (r.failures > 0) throw new Error(`${v.name}: ${r.failures} failed requests`);
-  const row = { rss: peakRssMiB(p.child.pid!), rps: r.requestsPerSecond, p99: r.p99Ms, cpuUs };
-  await p.stop('SIGKILL');
-  return row;
-}
-
-// Load rounds interleaved like the starts; each figure is the median of its rounds.
-const rounds = new Map<string, Array<Omit<Row, 'name' | 'startup'>>>(variants.map((v) => [v.name, []]));
-for (let i = 0; i < ROUNDS; i++) for (const v of variants) rounds.get(v.name)!.push(await loadRound(v));
-const rows: Row[] = variants.map((v) => {
-  const rs = rounds.get(v.name)!;
-  return {
-    name: v.name,
-    startup: median(startups.get(v.name)!),
-    rss: median(rs.map((r) => r.rss)),
-    rps: median(rs.map((r) => r.rps)),
-    p99: median(rs.map((r) => r.p99)),
-    cpuUs: median(rs.map((r) => r.cpuUs)),
-  };
-});
+if (args.part !== 'client-server') await fastifyPart();
+if (args.part !== 'fastify') await clientServerPart();
 await sink.stop();
-
-const baseline = rows[0]!;
-const fmt = (n: number, d = 1): string => n.toFixed(d).padStart(8);
-console.log(`Node ${major} (${node}), ${STARTS} starts per variant, ${ROUNDS} interleaved load rounds of ${SECONDS} s at 10 connections (medians), 100% sampling`);
-console.log('variant                  startup ms  +ms    x      peak RSS MiB  +MiB   req/s      ratio  p99 ms  CPU us/req  CPU ratio');
-for (const r of rows) {
-  console.log(
-    `${r.name.padEnd(24)} ${fmt(r.startup)} ${fmt(r.startup - baseline.startup)} ${fmt(r.startup / baseline.startup, 2)} ${fmt(r.rss)} ${fmt(r.rss - baseline.rss)} ${fmt(r.rps, 0)} ${fmt(r.rps / baseline.rps, 2)} ${fmt(r.p99, 2)} ${fmt(r.cpuUs, 1)}    ${fmt(baseline.cpuUs / r.cpuUs, 2)}`,
-  );
-}
-const o = rows[1]!;
-const verdict = (ok: boolean): string => (ok ? 'ok' : 'MISSED');
-console.log(`targets (ours): startup added ${(o.startup - baseline.startup).toFixed(1)} ms <= 50 ${verdict(o.startup - baseline.startup <= 50)}; RSS added ${(o.rss - baseline.rss).toFixed(1)} MiB <= 10 ${verdict(o.rss - baseline.rss <= 10)}; throughput ${(100 * o.rps / baseline.rps).toFixed(0)}% >= 70% ${verdict(o.rps / baseline.rps >= 0.7)} (by CPU per request: ${(100 * baseline.cpuUs / o.cpuUs).toFixed(0)}%)`);
 console.log(`OTLP export requests received by the sink: ${sink.requests()}`);
