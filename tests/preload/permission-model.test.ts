@@ -222,6 +222,20 @@ describe("the permission model, with NODE_OPTIONS from the webhook's patch", () 
     });
   }
 
+  it('why the grant is never unconditional: every Node without the permission model refuses it in NODE_OPTIONS and exits', async () => {
+    for (const [node, code, message] of [
+      [18, 9, /--allow-fs-read= is not allowed in NODE_OPTIONS/],
+      [20, 1, /ERR_MISSING_OPTION/],
+      [22, 1, /ERR_MISSING_OPTION/],
+      [24, 1, /ERR_MISSING_OPTION/],
+    ] as const) {
+      const r = await runToExit({ name: `grant-without-model-${node}`, command: nodeBinary(node), args: ['-e', 'console.log("ran")'], env: { PATH: process.env.PATH, NODE_OPTIONS: GRANTED } });
+      assert.equal(r.code, code, `Node ${node}: ${r.stderr}`);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, message);
+    }
+  });
+
   it('Node 20 without the permission model: no grant (Node would refuse it), the app runs as without the preload and is traced', async () => {
     const tool = 'perm-off-20';
     const container = patchedContainer(tool, ['/bin/sh', '-c', '--', `exec ${nodeBinary(20)} ${appDir}/app.cjs`]);
