@@ -5,7 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { consumersReport } from './analysis/consumers.js';
-import { dependentsOf } from './analysis/dependents.js';
+import { reachOf, type Direction } from './analysis/reach.js';
 import { groupsReport } from './analysis/groups.js';
 import { hubsReport } from './analysis/hubs.js';
 import { nearestNames } from './analysis/nearest.js';
@@ -18,7 +18,7 @@ import { loadHistory } from './history.js';
 import { loadDependencies } from './load.js';
 import type { DependencyData, NodeKind } from './model.js';
 import { OUTPUT_FORMATS, render, type OutputFormat, type View } from './output/render.js';
-import { consumersView, dependentsView, groupsView, hubsView, toolView, unusedView } from './output/views.js';
+import { consumersView, groupsView, hubsView, reachView, toolView, unusedView } from './output/views.js';
 import { MAP_FORMATS, writeMap, type MapFormat } from './map/document.js';
 import { prometheusClient, type PrometheusClient } from './prometheus.js';
 import { durationSeconds, parseWindow, type Window } from './window.js';
@@ -133,25 +133,41 @@ export function registerReportCommand(program: Command): void {
     }),
   );
 
-  withCommonOptions(
-    report
-      .command('dependents')
-      .description('what would break if NODE went away: its callers, with --transitive their callers too, with hop distance')
-      .argument('<node>', 'a tool or a shared service (wmcs:wiki-replicas, toolforge:toolsdb, ...)')
-      .option('--transitive', 'follow callers of callers')
-      .option('--max-hops <n>', 'with --transitive: stop after N hops', positiveInteger)
-      .option('--fail-if-any', 'exit 1 when anything depends on NODE (decommission checks in CI)'),
-  ).action(
-    action(async (node: string, options: CommonOptions & { transitive?: boolean; maxHops?: number; failIfAny?: boolean }) => {
-      if (options.maxHops !== undefined && options.transitive !== true) throw new ReportError('--max-hops needs --transitive');
-      const ctx = await context(options);
-      requireNode(ctx, node);
-      const transitive = options.transitive === true;
-      const r = { node, dependents: dependentsOf(ctx.graph, node, transitive ? { transitive, maxHops: options.maxHops } : { transitive }) };
-      print(ctx, r, () => dependentsView(r, ctx.data.window, transitive));
-      return options.failIfAny === true && r.dependents.length > 0 ? EXIT_CONDITION : EXIT_OK;
-    }),
-  );
+  const reachHelp: Record<Direction, { description: string; transitive: string; failIfAny: string }> = {
+    dependents: {
+      description: 'what would break if NODE went away: its callers, with --transitive their callers too, with hop distance',
+      transitive: 'follow callers of callers',
+      failIfAny: 'exit 1 when anything depends on NODE (decommission checks in CI)',
+    },
+    dependencies: {
+      description: 'what NODE uses: what it calls, with --transitive what those call too, with hop distance',
+      transitive: 'follow what its callees call',
+      failIfAny: 'exit 1 when NODE uses anything',
+    },
+  };
+  for (const direction of ['dependents', 'dependencies'] as const) {
+    const help = reachHelp[direction];
+    withCommonOptions(
+      report
+        .command(direction)
+        .description(help.description)
+        .argument('<node>', 'a tool or a shared service (wmcs:wiki-replicas, toolforge:toolsdb, ...)')
+        .option('--transitive', help.transitive)
+        .option('--max-hops <n>', 'with --transitive: stop after N hops', positiveInteger)
+        .option('--fail-if-any', help.failIfAny),
+    ).action(
+      action(async (node: string, options: CommonOptions & { transitive?: boolean; maxHops?: number; failIfAny?: boolean }) => {
+        if (options.maxHops !== undefined && options.transitive !== true) throw new ReportError('--max-hops needs --transitive');
+        const ctx = await context(options);
+        requireNode(ctx, node);
+        const transitive = options.transitive === true;
+        const reached = reachOf(ctx.graph, node, direction, transitive ? { transitive, maxHops: options.maxHops } : { transitive });
+        // The acceptance checks read exactly {"node": NODE, "dependents": [...]}; likewise "dependencies".
+        print(ctx, { node, [direction]: reached }, () => reachView(direction, node, reached, ctx.data.window, transitive));
+        return options.failIfAny === true && reached.length > 0 ? EXIT_CONDITION : EXIT_OK;
+      }),
+    );
+  }
 
   withCommonOptions(
     report.command('consumers').description('the tools using a shared service, split by detail (wiki, database), ranked by requests').argument('<service>', 'e.g. wmcs:wiki-replicas'),

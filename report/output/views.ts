@@ -1,6 +1,6 @@
 /** What `-o table` and `-o wide` show for each report. */
 import type { ConsumersReport } from '../analysis/consumers.js';
-import type { Dependent } from '../analysis/dependents.js';
+import type { Direction, Reached } from '../analysis/reach.js';
 import type { GroupsReport } from '../analysis/groups.js';
 import type { HubsReport } from '../analysis/hubs.js';
 import type { ToolReport, Use } from '../analysis/tool.js';
@@ -33,17 +33,27 @@ export function toolView(r: ToolReport & { window: EvidenceWindow }, wide: boole
   };
 }
 
-export function dependentsView(r: { node: string; dependents: Dependent[] }, window: EvidenceWindow, transitive: boolean): View {
+const REACH_TEXT: Record<Direction, { transitive: (node: string) => string; direct: (node: string) => string; empty: string; noun: [string, string] }> = {
+  dependents: {
+    transitive: (node) => `Everything that depends on ${node}:`,
+    direct: (node) => `Direct callers of ${node}:`,
+    empty: '(nothing depends on it in the window)',
+    noun: ['dependent', 'dependents'],
+  },
+  dependencies: {
+    transitive: (node) => `Everything ${node} uses, directly and through others:`,
+    direct: (node) => `What ${node} calls directly:`,
+    empty: '(it uses nothing in the window)',
+    noun: ['dependency', 'dependencies'],
+  },
+};
+
+/** `report dependents` and `report dependencies`. */
+export function reachView(direction: Direction, node: string, reached: Reached[], window: EvidenceWindow, transitive: boolean): View {
+  const text = REACH_TEXT[direction];
   return {
-    sections: [
-      {
-        title: `${transitive ? 'Everything that depends on' : 'Direct callers of'} ${r.node}:`,
-        head: ['NAME', 'HOPS', 'REQUESTS'],
-        rows: r.dependents.map((d) => [d.name, d.hops, d.requests]),
-        empty: '(nothing depends on it in the window)',
-      },
-    ],
-    notes: [`${r.dependents.length} dependent${r.dependents.length === 1 ? '' : 's'}`, windowNote(window)],
+    sections: [{ title: transitive ? text.transitive(node) : text.direct(node), head: ['NAME', 'HOPS', 'REQUESTS'], rows: reached.map((d) => [d.name, d.hops, d.requests]), empty: text.empty }],
+    notes: [`${reached.length} ${text.noun[reached.length === 1 ? 0 : 1]}`, windowNote(window)],
   };
 }
 

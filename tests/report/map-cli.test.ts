@@ -15,7 +15,8 @@ import { knownGraphFamilies, UNTIL } from './known-graph.js';
 /**
  * `report map` as operators run it (./bin/toolforge-tracing, built CLI) against a real
  * Prometheus holding the known graph (known-graph.ts): the file it writes, opened offline in
- * Chromium, shows for a focused node exactly what `report dependents` prints.
+ * Chromium, shows for a focused node exactly what `report dependents` and
+ * `report dependencies` print.
  */
 
 const CLI = path.join(repoRoot, 'bin', 'toolforge-tracing');
@@ -25,6 +26,10 @@ type MapWindow = Window & { __map: import('../../report/map/browser/readiness-ho
 interface DependentsJson {
   node: string;
   dependents: Array<{ name: string; hops: number; requests: number }>;
+}
+interface DependenciesJson {
+  node: string;
+  dependencies: Array<{ name: string; hops: number; requests: number }>;
 }
 
 describe('report map from a real Prometheus, opened offline', { timeout: 600_000 }, () => {
@@ -52,7 +57,7 @@ describe('report map from a real Prometheus, opened offline', { timeout: 600_000
     await dir?.remove();
   });
 
-  test('the map of the window shows every node and, focused, the dependents `report dependents` prints', async () => {
+  test('the map of the window shows every node and, focused, the dependents `report dependents` prints and the dependencies `report dependencies` prints', async () => {
     const file = path.join(dir.path, 'map.html');
     assert.equal(await cli(['map', '--out', file]), '', '--out: nothing on stdout');
     const html = readFileSync(file, 'utf8');
@@ -87,6 +92,26 @@ describe('report map from a real Prometheus, opened offline', { timeout: 600_000
       const printed = JSON.parse(await cli(['dependents', node, ...args, '-o', 'json'])) as DependentsJson;
       const shown = await page.evaluate(([n, h]) => (window as unknown as MapWindow).__map.focus(n, h ?? undefined), [node, hops ?? null] as const);
       assert.deepEqual(shown, printed.dependents, `${node} ${args.join(' ')}`);
+    }
+
+    // Focus on dependencies: what `report dependencies` prints, through the panel and the hook.
+    const uses = JSON.parse(await cli(['dependencies', 'h3-1', '--transitive', '-o', 'json'])) as DependenciesJson;
+    assert.equal(uses.dependencies.length, 4);
+    await page.selectOption('#direction', 'dependencies');
+    await page.fill('#search', 'h3-1');
+    await page.click('#search-form button[type=submit]');
+    const usesRows = await page.locator('#dependents tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent)));
+    assert.deepEqual(usesRows, uses.dependencies.map((d) => [d.name, String(d.hops), d.requests.toLocaleString('en')]));
+    for (const [node, hops, args] of [
+      ['h3-1', 2, ['--transitive', '--max-hops', '2']],
+      ['h3-1', 1, []],
+      ['cyc-a', undefined, ['--transitive']],
+      ['both-tool', undefined, ['--transitive']],
+    ] as const) {
+      const printed = JSON.parse(await cli(['dependencies', node, ...args, '-o', 'json'])) as DependenciesJson;
+      assert.ok(printed.dependencies.length > 0, `${node} uses something`);
+      const shown = await page.evaluate(([n, h]) => (window as unknown as MapWindow).__map.focus(n, h ?? undefined, 'dependencies'), [node, hops ?? null] as const);
+      assert.deepEqual(shown, printed.dependencies, `dependencies ${node} ${args.join(' ')}`);
     }
 
     assert.deepEqual(errors, [], 'no console error');

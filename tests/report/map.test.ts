@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { dependentsOf } from '../../report/analysis/dependents.js';
+import { dependenciesOf, dependentsOf } from '../../report/analysis/reach.js';
 import { buildGraph } from '../../report/graph.js';
 import { mapDocument } from '../../report/map/document.js';
 import type { DependencyData } from '../../report/model.js';
@@ -38,7 +38,7 @@ describe('the dependency map in headless Chromium, offline', { timeout: 600_000 
     await browser?.close();
   });
 
-  test('3,000 tools x 20,000 edges: self-contained, every node drawn, no console error, not blank, dependents as dependentsOf', async () => {
+  test('3,000 tools x 20,000 edges: self-contained, every node drawn, no console error, not blank, dependents as dependentsOf, dependencies as dependenciesOf', async () => {
     const data = syntheticDependencies({ tools: 3000, edges: 20_000 });
     const html = mapDocument(data, 'html');
     const { page, requests, errors } = await openOffline(browser, html);
@@ -65,6 +65,14 @@ describe('the dependency map in headless Chromium, offline', { timeout: 600_000 
       const expected = dependentsOf(graph, node, hops === undefined ? { transitive: true } : { transitive: hops > 1, maxHops: hops });
       assert.ok(expected.length > 0, `${node} has dependents`);
       assert.deepEqual(shown, expected, `dependents of ${node} (max hops ${hops ?? 'all'})`);
+    }
+    // The busiest caller: what it uses, all hops and direct only.
+    const caller = data.nodes.filter((n) => n.kind === 'tool').map((n) => n.name).sort((a, b) => graph.outDegree(b) - graph.outDegree(a))[0]!;
+    for (const hops of [undefined, 1] as const) {
+      const shown = await page.evaluate(([n, h]) => (window as unknown as MapWindow).__map.focus(n, h ?? undefined, 'dependencies'), [caller, hops ?? null] as const);
+      const expected = dependenciesOf(graph, caller, hops === undefined ? { transitive: true } : { transitive: false });
+      assert.ok(expected.length > 1, `${caller} uses several nodes`);
+      assert.deepEqual(shown, expected, `dependencies of ${caller} (max hops ${hops ?? 'all'})`);
     }
     await page.waitForTimeout(600);
     writeFileSync(screenshotPath('map-3000-focus'), await page.screenshot());

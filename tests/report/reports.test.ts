@@ -104,6 +104,42 @@ describe('toolforge-tracing report against a real Prometheus with the known grap
     assert.deepEqual(await json(['dependents', 'oneshot', '--transitive', '--fail-if-any']), { node: 'oneshot', dependents: [] });
   });
 
+  test('dependencies h3-1 --transitive: what it uses through the hub chain, with hops and requests; a cycle does not list the node itself; exit codes as dependents', async () => {
+    const expected = [
+      { name: 'h2-a1', hops: 1, requests: 5 },
+      { name: 'h1-a', hops: 2, requests: 11 },
+      { name: 'hub', hops: 3, requests: 100 },
+      { name: 'wmcs:wiki-replicas', hops: 4, requests: 700 },
+    ];
+    const text = await report(['dependencies', 'h3-1', '--transitive', '-o', 'json']);
+    assert.deepEqual(JSON.parse(text), { node: 'h3-1', dependencies: expected });
+    assert.deepEqual(Object.keys(JSON.parse(text) as object), ['node', 'dependencies'], 'the same shape as dependents');
+    golden('dependencies-h3-1-transitive.json', text);
+    golden('dependencies-h3-1-transitive.table', await report(['dependencies', 'h3-1', '--transitive']));
+    assert.deepEqual(await json(['dependencies', 'h3-1', '--transitive', '--max-hops', '2']), { node: 'h3-1', dependencies: expected.slice(0, 2) });
+    assert.deepEqual(await json(['dependencies', 'h3-1']), { node: 'h3-1', dependencies: expected.slice(0, 1) });
+    assert.deepEqual(parse(await report(['dependencies', 'h3-1', '--transitive', '-o', 'yaml'])), { node: 'h3-1', dependencies: expected }, 'yaml is the same document');
+
+    // Around the cycle: cyc-a reaches itself through cyc-c, and is not its own dependency.
+    assert.deepEqual(await json(['dependencies', 'cyc-a', '--transitive']), {
+      node: 'cyc-a',
+      dependencies: [
+        { name: 'cyc-b', hops: 1, requests: 60 },
+        { name: 'toolforge:toolsdb', hops: 1, requests: 30 },
+        { name: 'cyc-c', hops: 2, requests: 80 },
+      ],
+    });
+    // Of a shared service (it calls nothing) and of a tool: --fail-if-any holds only when it uses something.
+    assert.deepEqual(await json(['dependencies', 'wmcs:wiki-replicas', '--transitive', '--fail-if-any']), { node: 'wmcs:wiki-replicas', dependencies: [] });
+    await report(['dependencies', 'h3-1', '--fail-if-any'], 1);
+
+    const unknown = await cli(['dependencies', 'h3-9', '--prometheus', prometheus.url, '--until', until]);
+    assert.equal(unknown.code, 2, unknown.stderr);
+    assert.match(unknown.stderr, /^toolforge-tracing report: no node named "h3-9" has an edge between .*; nearest: h3-1, h3-2, h3-3/);
+    const badHops = await cli(['dependencies', 'h3-1', '--max-hops', '2', '--prometheus', prometheus.url, '--until', until]);
+    assert.deepEqual([badHops.code, badHops.stderr], [2, 'toolforge-tracing report: --max-hops needs --transitive\n']);
+  });
+
   test('tool: uses per destination and detail with source (preload, agent, both), users, end-user requests; a counter reset is counted', async () => {
     const both = await report(['tool', 'both-tool', '-o', 'json']);
     assert.deepEqual(JSON.parse(both), {

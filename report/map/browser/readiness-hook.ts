@@ -8,13 +8,14 @@
  *   drawnNodeCount() nodes sigma has on the canvas (processed and not hidden)
  *   viewportPosition(name) where a node is drawn: {x, y} in CSS pixels from the map's corner
  *   focus(name, hops?, direction?) focuses a node as the search does and returns what
- *                  the panel lists: [{name, hops, requests}], for direction 'dependents'
- *                  (default) exactly `report dependents NAME --transitive [--max-hops hops]`
- *                  (hops omitted or undefined: all hops); 'dependencies': what it uses
+ *                  the panel lists: [{name, hops, requests}], exactly what
+ *                  `report DIRECTION NAME --transitive [--max-hops hops]` prints, DIRECTION
+ *                  'dependents' (default) or 'dependencies' (hops omitted or undefined: all
+ *                  hops; 1: the same as without --transitive)
  *   dependents()   the list shown for the focused node, [] without a focus
  *   clearFocus()
  */
-import type { Dependent } from '../../analysis/dependents.js';
+import type { Reached } from '../../analysis/reach.js';
 import type { Direction } from './focus.js';
 
 export interface MapHook {
@@ -24,8 +25,8 @@ export interface MapHook {
   edgeCount: number;
   drawnNodeCount(): number;
   viewportPosition(name: string): { x: number; y: number };
-  focus(name: string, hops?: number, direction?: Direction): Dependent[];
-  dependents(): Dependent[];
+  focus(name: string, hops?: number, direction?: Direction): Reached[];
+  dependents(): Reached[];
   clearFocus(): void;
   markReady(): void;
 }
