@@ -1,8 +1,11 @@
 /**
- * Runs bpftrace on the program the daemon builds, and keeps it running: when it exits or
- * is killed it is started again (after `restartDelayMs`), with a freshly built program
- * (libraries and opt-out marks as they are now). Every run has a number: its maps count
- * from zero, so the reader knows where cumulative totals restart.
+ * Runs bpftrace on the program the daemon builds, and keeps it running: when a run that had
+ * attached its probes exits or is killed, the same program is started again at once (a
+ * process's mark set at its exec is corrected at its next exec; the daemon tells the new run
+ * the marks of live processes once it is attached); while runs keep failing before that,
+ * a freshly built one after `restartDelayMs`, doubling. restart() always builds anew
+ * (libraries changed). Every run has a number: its maps count from zero, so the reader
+ * knows where cumulative totals restart.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +19,8 @@ export interface SupervisorOptions {
   env: Record<string, string>;
   /** The program for the next run. */
   build: () => Promise<string>;
+  /** A run's bpftrace process started (it takes seconds to load and attach its probes). */
+  onSpawn: (run: number, pid: number) => void;
   onOutput: (output: BpftraceOutput, run: number, program: string) => void;
   /** bpftrace's stderr, line by line (its harmless RLIMIT_MEMLOCK notice removed). */
   onStderr: (line: string, run: number) => void;
@@ -34,6 +39,7 @@ export class BpftraceSupervisor {
   private restarting = false;
   private failing = 0;
   private timer: NodeJS.Timeout | undefined;
+  private program: string | undefined;
   private readonly dir = mkdtempSync(join(tmpdir(), 'toolforge-tracing-agent-'));
 
   constructor(private readonly options: SupervisorOptions) {}
@@ -42,9 +48,12 @@ export class BpftraceSupervisor {
     return this.child?.pid;
   }
 
-  async start(): Promise<void> {
+  async start(reuse = false): Promise<void> {
     if (this.stopping) return;
-    const program = await this.options.build();
+    // After a crash of a run that worked, its program again at once (building one scans
+    // /proc for libraries: seconds on a busy node); the library scan reloads if they changed.
+    const program = reuse && this.program !== undefined ? this.program : await this.options.build();
+    this.program = program;
     const file = join(this.dir, 'agent.bt');
     writeFileSync(file, program);
     const run = ++this.run;
@@ -53,13 +62,14 @@ export class BpftraceSupervisor {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    if (child.pid !== undefined) this.options.onSpawn(run, child.pid);
     const reader = new OutputReader();
     let attached = false;
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const output = reader.read(line);
       if (output === undefined) return;
-      // Its first batch: every probe is loaded (bpftrace announces them before that).
-      if (output.type === 'batch') attached = true;
+      // BEGIN ran: every probe is attached (bpftrace announces them before attaching).
+      if (output.type === 'probes-attached') attached = true;
       this.options.onOutput(output, run, program);
     });
     createInterface({ input: child.stderr! }).on('line', (line) => {
@@ -76,7 +86,8 @@ export class BpftraceSupervisor {
         this.options.onUnexpectedExit(run, code, signal, attached);
         // At once after a run that worked; backing off while runs keep failing to start.
         this.failing = attached ? 0 : this.failing + 1;
-        this.timer = setTimeout(() => void this.start(), Math.min(30_000, this.options.restartDelayMs * 2 ** this.failing));
+        if (this.failing === 0) void this.start(true);
+        else this.timer = setTimeout(() => void this.start(), Math.min(30_000, this.options.restartDelayMs * 2 ** (this.failing - 1)));
       });
     });
   }

@@ -18,7 +18,8 @@ import { Increments, type Batch } from './map-reader.js';
 import { isOwnFiles, nameEvent } from './naming.js';
 import { instanceId, startOtlpExport, type OtlpExport } from './otlp-export.js';
 import { probeNode, groupsFor } from './preflight.js';
-import { scanMarks } from './process-marks.js';
+import { tellWorkingDirectories } from './process-cwd.js';
+import { scanMarks, tellMarks } from './process-marks.js';
 import { buildProgram, mapAtLine, runnableGroups, type CountMap, type ProbeGroup } from './program.js';
 
 /** The node's own libraries (Debian paths); containers' are found through /proc. */
@@ -80,6 +81,7 @@ export async function startAgent(config: AgentConfig, log: Log): Promise<Running
       seedMarks: scanMarks(config.preloadMarker, MAX_SEEDED_MARKS),
       strlen: STRLEN,
       headerScanBytes: HEADER_SCAN_BYTES,
+      daemonPid: process.pid,
     };
     const running = runnableGroups(input);
     for (const group of health.probesAttached.keys()) health.probesAttached.set(group, 0);
@@ -127,6 +129,7 @@ export async function startAgent(config: AgentConfig, log: Log): Promise<Running
 
   let readyRun = 0;
   let attachedProbes = 0;
+  let spawnedAt = Date.now();
   // Batches are handled one after another: the uid lookups are asynchronous.
   let queue: Promise<void> = Promise.resolve();
   const supervisor = new BpftraceSupervisor({
@@ -134,21 +137,33 @@ export async function startAgent(config: AgentConfig, log: Log): Promise<Running
     env: { BPFTRACE_MAP_KEYS_MAX: String(config.mapEntries), BPFTRACE_STRLEN: String(STRLEN), BPFTRACE_LOG_SIZE: '100000000' },
     build,
     restartDelayMs: 250,
+    onSpawn: (run, pid) => {
+      spawnedAt = Date.now();
+      log(`agent: bpftrace run ${run} (pid ${pid}) is loading its probes`);
+    },
     onOutput: (output, run, program) => {
       switch (output.type) {
-        case 'batch':
-          if (readyRun !== run) {
-            // bpftrace announces its probes before attaching them (which takes seconds:
-            // verification); the interval probe is attached last, so its first batch means
-            // every probe is in place.
-            readyRun = run;
-            health.running = 1;
-            health.newRun();
-            for (const group of pendingGroups) health.probesAttached.set(group, 1);
-            log(`agent: bpftrace run ${run} (pid ${supervisor.pid ?? '?'}) attached ${attachedProbes} probes (${[...pendingGroups].join(', ')})`);
-          }
+        case 'probes-attached': {
+          readyRun = run;
+          health.running = 1;
+          health.newRun();
+          for (const group of pendingGroups) health.probesAttached.set(group, 1);
+          const loading = ((Date.now() - spawnedAt) / 1000).toFixed(1);
+          // Processes that exec'd while the program was loading missed the execve probe:
+          // their marks and working directories are told to the program now.
+          const marks = scanMarks(config.preloadMarker, MAX_SEEDED_MARKS);
+          tellMarks(marks);
+          const dirs = pendingGroups.has('files') ? tellWorkingDirectories(config.minUid) : 0;
+          log(`agent: bpftrace run ${run} (pid ${supervisor.pid ?? '?'}) attached ${attachedProbes} probes (${[...pendingGroups].join(', ')}) ${loading} s after it started; ${marks.size} opt-out marks and ${dirs} working directories read again`);
+          break;
+        }
+        case 'batch': {
+          if (readyRun !== run) break;
+          const asked = output.batch.maps.get('cwdask');
+          if (asked !== undefined) tellWorkingDirectories(config.minUid, Object.keys(asked).map(Number));
           queue = queue.then(() => handleBatch(run, output.batch)).catch((error: Error) => log(`agent: reading counts failed: ${error.message}`));
           break;
+        }
         case 'attached':
           attachedProbes = output.probes;
           break;

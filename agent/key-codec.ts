@@ -17,6 +17,8 @@ export const KEY_LAYOUTS = {
   q: { ints: 7, strings: 1 },
   /** uid, cgroup, path (cut after the components that name the dependency) */
   open: { ints: 2, strings: 1 },
+  /** uid, cgroup, relative path (cut after 2 components, no comma), the working directory it is relative to (cut as `open`'s paths) */
+  openrel: { ints: 2, strings: 2 },
 } as const;
 export type KeyLayout = { ints: number; strings: 1 | 2 };
 

@@ -11,6 +11,8 @@ export interface Batch {
 
 export type BpftraceOutput =
   | { type: 'batch'; batch: Batch }
+  /** BEGIN ran: bpftrace runs it once every probe is attached. */
+  | { type: 'probes-attached' }
   | { type: 'attached'; probes: number }
   | { type: 'lost'; events: number }
   | { type: 'helper-error'; helper: string; retcode: number; line: number; col: number }
@@ -44,6 +46,7 @@ export class OutputReader {
           this.pending = new Map();
           return { type: 'batch', batch };
         }
+        if (message.data === 'probes-attached') return { type: 'probes-attached' };
         return { type: 'other', text: String(message.data) };
       case 'attached_probes':
         return { type: 'attached', probes: Number((message.data as { probes?: number })?.probes ?? 0) };

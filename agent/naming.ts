@@ -3,6 +3,7 @@
  * same classifier the preload uses, no rule of its own) and the unit one count stands for.
  * Pure.
  */
+import { posix } from 'node:path';
 import { classifyDestination, classifyPath, type Destination, type DestinationTarget, type Profile } from '../topology/index.js';
 import type { AgentUnit } from '../contract/dependency-series.js';
 import type { DecodedKey } from './key-codec.js';
@@ -68,8 +69,10 @@ export function nameEvent(map: CountMap, key: DecodedKey, profile: Profile): Nam
       t.dbSystem = system.dbSystem;
       return { ...base, destination: classifyDestination(t, profile), unit: system.unit, failed: false };
     }
-    case 'open': {
-      const destination = classifyPath(key.strings[0]!, profile);
+    case 'open':
+    case 'openrel': {
+      const path = map === 'open' ? key.strings[0]! : posix.join(key.strings[1]!, key.strings[0]!);
+      const destination = classifyPath(path, profile);
       return destination === undefined ? undefined : { ...base, destination, unit: 'open', failed: false };
     }
   }

@@ -5,6 +5,7 @@
  * still count). The same rule as agent/programs/marks.bt.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { DISABLED_ENV } from '../contract/preload-env.js';
 
 export function markOfEnvironment(environ: string, preloadMarker: string): 1 | 2 | undefined {
@@ -41,4 +42,20 @@ export function scanMarks(preloadMarker: string, limit: number): Map<number, 1 |
     if (mark !== undefined) marks.set(Number(pid), mark);
   }
   return marks;
+}
+
+/**
+ * Tells the running program the marks of processes it may have missed (they exec'd while it
+ * was loading): kill(pid, 0) = opted out, getpriority(PRIO_PROCESS, pid) = runs the preload.
+ * Both only ask about the process; marks.bt reads the daemon's own calls of them.
+ */
+export function tellMarks(marks: ReadonlyMap<number, 1 | 2>): void {
+  for (const [pid, mark] of marks) {
+    try {
+      if (mark === 1) process.kill(pid, 0);
+      else getPriority(pid);
+    } catch {
+      // It has exited: nothing to tell.
+    }
+  }
 }

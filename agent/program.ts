@@ -25,6 +25,7 @@ export const COUNT_MAPS = {
   req: 'writes',
   q: 'writes',
   open: 'files',
+  openrel: 'files',
 } as const satisfies Record<string, ProbeGroup>;
 export type CountMap = keyof typeof COUNT_MAPS;
 
@@ -53,6 +54,8 @@ export interface ProgramInput {
   strlen: number;
   /** Bytes of an HTTP request searched for the Host header. */
   headerScanBytes: number;
+  /** The daemon's pid as the kernel numbers it: only its own readlink/kill/getpriority calls tell the program things. */
+  daemonPid: number;
 }
 
 /** Characters allowed inside a string literal of the program (prefixes, marker): no quoting needed. */
@@ -92,6 +95,20 @@ export function markerMatch(marker: string): string {
   return parts.join(' && ');
 }
 
+/**
+ * The string at `$a` starts with `text`, compared 8 bytes at a time (`$w` holds the first 8):
+ * no string copy, and few branches for the verifier (bpftrace's strncmp is a byte loop).
+ */
+export function startsWith(text: string): string {
+  const parts: string[] = [];
+  for (let at = 0; at < text.length; at += 8) {
+    const chunk = text.slice(at, at + 8);
+    const load = at === 0 ? '$w' : `*(uint64 *)($a + ${at})`;
+    parts.push(chunk.length === 8 ? `${load} == ${word(chunk)}` : `(${load} & 0x${'ff'.repeat(chunk.length)}) == ${word(chunk)}`);
+  }
+  return parts.join(' && ');
+}
+
 function attach(libraries: readonly Library[], kind: 'uprobe' | 'uretprobe', symbol: string): string {
   return libraries
     .filter((library) => library.symbols.has(symbol))
@@ -121,7 +138,9 @@ export function buildProgram(input: ProgramInput): string {
   if (input.preloadMarker.length < 8) throw new Error('preload marker: at least 8 characters (a shorter one matches by accident)');
   if (!SAFE_LITERAL.test(input.preloadMarker)) throw new Error(`preload marker ${JSON.stringify(input.preloadMarker)} has characters other than ${SAFE_LITERAL.source}`);
   const groups = runnableGroups(input);
+  if (!Number.isSafeInteger(input.daemonPid) || input.daemonPid <= 0) throw new Error(`daemon pid ${input.daemonPid}: a positive integer`);
   const common = {
+    DAEMON_PID: String(input.daemonPid),
     MIN_UID: String(input.minUid),
     CGROUP: input.keyByCgroup ? 'cgroup' : '(uint64)0',
     STRLEN_MINUS_ONE: String(input.strlen - 1),
@@ -190,26 +209,35 @@ export function buildProgram(input: ProgramInput): string {
     for (const prefix of input.nfsPrefixes) {
       if (!SAFE_LITERAL.test(prefix)) throw new Error(`NFS prefix ${JSON.stringify(prefix)} has characters other than ${SAFE_LITERAL.source}`);
     }
-    const match = input.nfsPrefixes
-      .map((prefix, i) => `    ${i === 0 ? '' : 'else '}if (strncmp($p, "${prefix}", ${prefix.length}) == 0) { $d = ${cutDepth(prefix)}; }`)
-      .join('\n');
-    const firstWords = [...new Set(input.nfsPrefixes.map((prefix) => prefix.slice(0, 8)))]
-      .map((start) => (start.length === 8 ? `$w == ${word(start)}` : `($w & 0x${'ff'.repeat(start.length)}) == ${word(start)}`))
-      .join(' || ');
+    const match = input.nfsPrefixes.map((prefix, i) => `    ${i === 0 ? '' : 'else '}if (${startsWith(prefix)}) { $d = ${cutDepth(prefix)}; }`).join('\n');
+    const wordsOf = (prefixes: readonly string[]): string =>
+      [...new Set(prefixes.map((prefix) => prefix.slice(0, 8)))]
+        .map((start) => (start.length === 8 ? `$w == ${word(start)}` : `($w & 0x${'ff'.repeat(start.length)}) == ${word(start)}`))
+        .join(' || ');
+    const firstWords = wordsOf(input.nfsPrefixes);
     if (match !== '') {
-      out.push(
-        fill(part('files.bt'), {
-          ...common,
-          OPEN_PROBE: 'tracepoint:syscalls:sys_enter_openat,\ntracepoint:syscalls:sys_enter_openat2,\ntracepoint:syscalls:sys_enter_open',
-          OPEN_RETURN: 'tracepoint:syscalls:sys_exit_openat,\ntracepoint:syscalls:sys_exit_openat2,\ntracepoint:syscalls:sys_exit_open',
-          PREFIX_MATCH: match,
-          PREFIX_WORDS: firstWords,
-        }),
-      );
+      const prefixCut = fill(part('prefix-cut.inc'), { ...common, PREFIX_MATCH: match, PREFIX_WORDS: firstWords }).replace(/\n$/, '');
+      // A working directory can also be a prefix itself without its trailing '/' (cd /data/project).
+      const dirMatch = input.nfsPrefixes
+        .filter((prefix) => prefix.endsWith('/'))
+        .map((prefix) => `    else if (${startsWith(`${prefix.slice(0, -1)}\0`)}) { $d = ${cutDepth(prefix)}; }`)
+        .join('\n');
+      const dirWords = wordsOf([...input.nfsPrefixes, ...input.nfsPrefixes.filter((prefix) => prefix.endsWith('/')).map((prefix) => `${prefix.slice(0, -1)}\0`)]);
+      const dirCut = fill(part('prefix-cut.inc'), { ...common, PREFIX_MATCH: `${match}\n${dirMatch}`, PREFIX_WORDS: dirWords }).replace(/\n$/, '');
+      const opens = [
+        // openat and openat2 name the directory a relative path is relative to: only the cwd's (AT_FDCWD) is known. The
+        // field is an int in an 8-byte slot: compared as 32 bits.
+        { OPEN_PROBE: 'tracepoint:syscalls:sys_enter_openat,\ntracepoint:syscalls:sys_enter_openat2', AT_CWD: '(int32)args->dfd == -100' },
+        { OPEN_PROBE: 'tracepoint:syscalls:sys_enter_open', AT_CWD: '1' },
+      ];
+      for (const open of opens) out.push(fill(part('files-open.bt'), { ...common, ...open, PREFIX_CUT: prefixCut }));
+      out.push(fill(part('files-return.bt'), { ...common, OPEN_RETURN: 'tracepoint:syscalls:sys_exit_openat,\ntracepoint:syscalls:sys_exit_openat2,\ntracepoint:syscalls:sys_exit_open' }));
+      out.push(fill(part('cwd.bt'), { ...common, PREFIX_CUT: dirCut }));
     }
   }
-  const countMaps = (Object.keys(COUNT_MAPS) as CountMap[]).filter((map) => groups.has(COUNT_MAPS[map]) && (map !== 'open' || input.nfsPrefixes.length > 0));
-  const stateMaps = [...new Set(['mark', ...(groups.has('tcp') ? ['sk', 'skname', 'busy'] : []), ...(groups.has('writes') ? ['plain', 'scratch'] : []), ...(groups.has('dns') ? ['gai', 'dns', 'dnsname', 'dnsn'] : []), ...(groups.has('tls') ? ['sni', 'tlsw', 'tlson', 'tlssk', 'scratch'] : []), ...(groups.has('files') && input.nfsPrefixes.length > 0 ? ['openp', 'openf'] : [])])];
+  const files = groups.has('files') && input.nfsPrefixes.length > 0;
+  const countMaps = (Object.keys(COUNT_MAPS) as CountMap[]).filter((map) => groups.has(COUNT_MAPS[map]) && (COUNT_MAPS[map] !== 'files' || files));
+  const stateMaps = [...new Set(['mark', ...(groups.has('tcp') ? ['sk', 'skname', 'busy'] : []), ...(groups.has('writes') ? ['plain', 'scratch'] : []), ...(groups.has('dns') ? ['gai', 'dns', 'dnsname', 'dnsn'] : []), ...(groups.has('tls') ? ['sni', 'tlsw', 'tlson', 'tlssk', 'scratch'] : []), ...(files ? ['openp', 'openr', 'openf', 'cwd', 'cwdon', 'cdp', 'rlk', 'cwdask', 'cutv'] : [])])];
   const dnsCleanup = groups.has('dns')
     ? ['    if (@dnsn[pid] != 0) {', '      delete(@dnsn[pid]);', ...Array.from({ length: 8 }, (_, i) => `      if (@dns[pid, ${i}].2 != 0) { delete(@dns[pid, ${i}]); delete(@dnsname[pid, ${i}]); }`), '    }']
     : [];
@@ -219,6 +247,8 @@ export function buildProgram(input: ProgramInput): string {
       INTERVAL: String(input.intervalSeconds),
       EXIT_CLEANUP: dnsCleanup.length === 0 ? '    // only the mark is kept per process' : dnsCleanup.join('\n'),
       PRINT_MAPS: countMaps.map((map) => `  print(@${map});`).join('\n'),
+      // Cleared after each print: an ask between the two is lost (the daemon's next scan of that process is after its next chdir).
+      ASK_MAPS: files ? '  print(@cwdask);\n  clear(@cwdask);' : '',
       CLEAR_MAPS: [...countMaps, ...stateMaps].map((map) => `  clear(@${map});`).join('\n'),
     }),
   );
