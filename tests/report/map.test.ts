@@ -82,7 +82,7 @@ describe('the dependency map in headless Chromium, offline', { timeout: 600_000 
     await page.close();
   });
 
-  test('the panel: search focuses with the chosen hops, the list is what dependentsOf gives, kind filters hide nodes, hover shows the detail', async () => {
+  test('the panel: search focuses with the chosen hops, the list is what dependentsOf gives, kind filters hide nodes, hover shows the detail (of a node, of an edge)', async () => {
     const data = syntheticDependencies({ tools: 120, edges: 500, seed: 7 });
     const graph = buildGraph(data);
     const { page, requests, errors } = await openOffline(browser, mapDocument(data, 'html'));
@@ -134,6 +134,17 @@ describe('the dependency map in headless Chromium, offline', { timeout: 600_000 
     assert.ok(card.includes(replicas), card);
     assert.ok(card.includes(`${topWiki}${topRequests.toLocaleString('en')}`), `the card shows ${topWiki} with ${topRequests} requests: ${card}`);
     writeFileSync(screenshotPath('map-hover'), await page.screenshot());
+
+    // Hover the middle of the longest edge once edges answer the pointer: an edge's card.
+    await page.mouse.move(box.x + 2, box.y + 2);
+    await page.waitForSelector('#card[hidden]', { state: 'attached', timeout: 10_000 });
+    await page.waitForFunction(() => (window as unknown as MapWindow).__map.edgeHoverReadyAtMs !== null, null, { timeout: 120_000 });
+    const ends = await page.evaluate((edges) => edges.map(([c, s]) => [(window as unknown as MapWindow).__map.viewportPosition(c), (window as unknown as MapWindow).__map.viewportPosition(s)] as const), data.edges.map((e) => [e.client, e.server] as [string, string]));
+    const longest = ends.map(([a, b], i) => ({ i, length: Math.hypot(a.x - b.x, a.y - b.y), mid: { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 } })).sort((a, b) => b.length - a.length)[0]!;
+    await page.mouse.move(box.x + longest.mid.x, box.y + longest.mid.y);
+    await page.waitForSelector('#card:not([hidden])', { timeout: 10_000 });
+    const title = (await page.locator('#card .card-title').textContent()) ?? '';
+    assert.ok(data.edges.some((e) => title === `${e.client} → ${e.server}`), `the card is an edge's: ${title}`);
 
     assert.deepEqual(errors, []);
     assert.deepEqual(requests, [OFFLINE_PAGE_URL]);

@@ -13,7 +13,7 @@ import { embeddedData } from './embedded.js';
 import { focusOn, type Direction, type Focus } from './focus.js';
 import { createMapView } from './map-view.js';
 import { createPanel } from './panel.js';
-import { installHook, type MapHook } from './readiness-hook.js';
+import { gpuDone, installHook, type MapHook } from './readiness-hook.js';
 
 // Marks for bench/report.ts (performance.getEntriesByType('mark')): where the start-up time goes.
 performance.mark('map:script');
@@ -90,8 +90,18 @@ const hook: MapHook = installHook({
   dependents: () => current?.members ?? [],
 });
 // Sigma draws its first frame inside its constructor, before this listener exists: ask for
-// one more, so "ready" means a frame was drawn with the panel and listeners in place.
-view.renderer.once('afterRender', () => hook.markReady());
+// one more, so "ready" means a frame was drawn with the panel and listeners in place, and
+// executed by the GPU (gpuDone), not only queued. Only then are edges drawn into the
+// picking buffer too (hover), which costs as much again on a software GPU.
+const gl = view.renderer.getWebGLContext();
+view.renderer.once('afterRender', () => {
+  performance.mark('map:queued');
+  void gpuDone(gl).then(() => {
+    hook.markReady();
+    view.renderer.once('afterRender', () => void gpuDone(gl).then(() => hook.markEdgeHoverReady()));
+    view.enableEdgeHover();
+  });
+});
 view.renderer.scheduleRender();
 
 const fromHash = new URLSearchParams(location.hash.slice(1));

@@ -5,7 +5,7 @@
  * without rebuilding anything; the graph itself is never modified after start.
  */
 import Sigma, { DEFAULT_STYLES } from 'sigma';
-import { extremityArrow, sdfCircle, sdfDiamond, sdfSquare } from 'sigma/rendering';
+import { extremityArrow, pathLine, pathLoop, sdfCircle, sdfDiamond, sdfSquare } from 'sigma/rendering';
 import type { DirectedGraph } from 'graphology';
 import type { DependencyGraph, EdgeAttributes, NodeAttributes } from '../../graph.js';
 import type { NodeKind } from '../../model.js';
@@ -14,6 +14,8 @@ import { DIMMED_NODE_COLOR, FAILURE_COLOR, FOCUS_EDGE_COLOR, FOCUS_LABEL_LIMIT, 
 
 export interface MapView {
   readonly renderer: MapRenderer;
+  /** Edges answer the pointer from the next frame on (enterEdge, the edge's hover card). */
+  enableEdgeHover(): void;
   /** Shows only `members` (and the edges among them) in full colour; `undefined` clears the focus. */
   setFocus(center: string | undefined, members: ReadonlySet<string>): void;
   setKindVisible(kind: NodeKind, visible: boolean): void;
@@ -76,7 +78,14 @@ function createRenderer(container: HTMLElement, graph: MapGraph) {
         shapes: [sdfCircle(), sdfSquare(), sdfDiamond()],
         label: { font: { family: 'system-ui, "DejaVu Sans", sans-serif', size: 12 }, color: '#1d2633' },
       },
-      edges: { extremities: [extremityArrow({ lengthRatio: 3, widthRatio: 2.5 })], defaultHead: 'arrow' },
+      // Sigma draws every edge with as many vertices as its costliest path needs: the
+      // self-loop path (a 32-segment curve) makes each straight edge cost 74 vertices
+      // instead of 12, so it is included only when the graph has a self-loop.
+      edges: {
+        paths: graph.selfLoopCount > 0 ? [pathLine(), pathLoop()] : [pathLine()],
+        extremities: [extremityArrow({ lengthRatio: 3, widthRatio: 2.5 })],
+        defaultHead: 'arrow',
+      },
     },
     styles: {
       nodes: [
@@ -97,7 +106,9 @@ function createRenderer(container: HTMLElement, graph: MapGraph) {
       stage: { background: '#f7f8fa' },
     },
     settings: {
-      enableEdgeEvents: true,
+      // Edge hover needs every edge drawn a second time, into the picking buffer: that
+      // waits until the first frame is on screen (enableEdgeHover).
+      enableEdgeEvents: false,
       // Nodes keep their size in pixels when zooming: zooming in separates them.
       zoomToSizeRatioFunction: (ratio) => ratio,
       hideEdgesOnMove: true,
@@ -118,6 +129,9 @@ export function createMapView(container: HTMLElement, reportGraph: DependencyGra
   let center: string | undefined;
   return {
     renderer,
+    enableEdgeHover() {
+      renderer.setSetting('enableEdgeEvents', true);
+    },
     setFocus(newCenter, members) {
       if (center !== undefined) renderer.setNodeState(center, { isHighlighted: false });
       renderer.setNodesState(focusedNodes, { inFocus: false });
