@@ -24,7 +24,7 @@ export function markOfEnvironment(environ: string, preloadMarker: string): 1 | 2
 /** pid -> mark for the processes of uids >= minUid (at most `limit`). */
 export function scanMarks(preloadMarker: string, limit: number): Map<number, 1 | 2> {
   const marks = new Map<number, 1 | 2>();
-  let pids: string[] = [];
+  let pids: string[];
   try {
     pids = readdirSync('/proc').filter((name) => /^[0-9]+$/.test(name));
   } catch {
