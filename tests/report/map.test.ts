@@ -151,6 +151,20 @@ describe('the dependency map in headless Chromium, offline', { timeout: 600_000 
     await page.close();
   });
 
+  test('a small graph (22 nodes) draws nodes at their pixel sizes: no service square larger than 30 px', async () => {
+    const data = syntheticDependencies({ tools: 10, edges: 24, seed: 5 });
+    const { page, errors } = await openOffline(browser, mapDocument(data, 'html'));
+    await waitReady(page);
+    const png = await page.locator('#map').screenshot();
+    writeFileSync(screenshotPath('map-small'), png);
+    const stats = await pixelStats(browser, png, [SERVICE_ORANGE]);
+    // 10 services of at most 2 x 14 px a side (appearance.ts) cover at most 10 x 28 x 28 px;
+    // drawn at sigma's default 'positions' scale their squares were up to 110 px (~35,000 px).
+    assert.ok(stats.near[SERVICE_ORANGE]! > 500 && stats.near[SERVICE_ORANGE]! < 10 * 28 * 28, `service squares at their size (${stats.near[SERVICE_ORANGE]} px)`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   test('data that looks like markup stays data: "</script>" and "<!--" in a detail neither end the script nor run', async () => {
     const data: DependencyData = {
       window: { since: '2026-11-24T00:00:00.000Z', until: '2026-12-01T00:00:00.000Z' },

@@ -15,10 +15,18 @@ export const DIMMED_NODE_COLOR = '#dde1e6';
 export const FOCUS_EDGE_COLOR = 'rgba(40, 60, 110, 0.75)';
 export const FAILURE_COLOR = 'rgba(217, 56, 56, 0.9)';
 
-/** Node radius in pixels from the requests it receives: 2.5 for an unused tool, ~12 for millions. */
-export function nodeSize(kind: NodeKind, inboundRequests: number): number {
+/**
+ * Node radius in pixels (half the side of a square) from the requests it receives: 2.5 for
+ * an unused tool, ~12 for millions, up to 300 nodes; scaled down for more, to 0.4 of that
+ * from 1,900 nodes, so the overview of a big graph stays dots and edges, not one blue blob.
+ */
+export function nodeSize(kind: NodeKind, inboundRequests: number, nodeCount: number): number {
   const base = kind === 'tool' ? 2.5 : 6;
-  return base + Math.log10(1 + inboundRequests) * 1.6;
+  return (base + Math.log10(1 + inboundRequests) * 1.6) * densityScale(nodeCount);
+}
+
+export function densityScale(nodeCount: number): number {
+  return Math.min(1, Math.max(0.4, Math.sqrt(300 / Math.max(1, nodeCount))));
 }
 
 /** Edge width in pixels: 0.5 for one request, ~4 for a million. */

@@ -55,7 +55,7 @@ function decorate(graph: DependencyGraph, layout: MapLayout): MapGraph {
     const drawing: Drawing = {
       x: layout.positions[2 * i]!,
       y: layout.positions[2 * i + 1]!,
-      size: nodeSize(attributes.kind, inbound),
+      size: nodeSize(attributes.kind, inbound, graph.order),
       color: style.color,
       shape: style.shape,
       label: node,
@@ -91,6 +91,9 @@ function createRenderer(container: HTMLElement, graph: MapGraph) {
       nodes: [
         DEFAULT_STYLES.nodes,
         { shape: { attribute: 'shape', defaultValue: 'circle' } },
+        // Shared services and external destinations are few and called by many: drawn over
+        // the tools around them, so they stay visible and answer the pointer.
+        { when: (attributes) => attributes.kind !== 'tool', then: { depth: 'topNodes' } },
         { when: (_a, state, graphState) => graphState.hasFocus && !state.inFocus, then: { color: DIMMED_NODE_COLOR, label: '', depth: 'nodes' } },
         { whenState: 'inFocus', then: { depth: 'topNodes', size: (attributes) => Math.min(attributes.size * 1.4 + 2, 16) } },
         { when: (_a, state, graphState) => state.inFocus && graphState.labelFocus, then: { labelVisibility: 'visible' } },
@@ -109,11 +112,16 @@ function createRenderer(container: HTMLElement, graph: MapGraph) {
       // Edge hover needs every edge drawn a second time, into the picking buffer: that
       // waits until the first frame is on screen (enableEdgeHover).
       enableEdgeEvents: false,
-      // Nodes keep their size in pixels when zooming: zooming in separates them.
+      // Sizes are pixels (appearance.ts), whatever the graph's extent: sigma's default
+      // ('positions') scales them with the layout, which drew a 20-node map's services as
+      // 100-pixel squares. They keep their size when zooming: zooming in separates them.
+      itemSizesReference: 'screen',
       zoomToSizeRatioFunction: (ratio) => ratio,
       hideEdgesOnMove: true,
       labelDensity: 0.6,
-      labelRenderedSizeThreshold: 8,
+      // Every node may be labelled; sigma's label grid (labelDensity) keeps a 3,000-node
+      // overview to the largest node per cell.
+      labelRenderedSizeThreshold: 0,
     },
   });
 
