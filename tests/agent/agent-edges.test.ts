@@ -40,7 +40,6 @@ const T = {
   optout: tool('optout', 52007),
   forger: tool('forger', 52008),
   callee: tool('callee', 52009),
-  latehost: tool('latehost', 52010),
   reltool: tool('reltool', 52011),
   lateoptout: tool('lateoptout', 52012),
   latepreloaded: tool('latepreloaded', 52013),
