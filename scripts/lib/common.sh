@@ -16,11 +16,16 @@ require_node() {
   [ "$major" -ge 20 ] || die "Node.js $(node --version) is too old: need >= 20"
 }
 
-# npm ci when the lock file changed since the last install (or nothing is installed).
+# npm ci when the lock file changed since the last install (or nothing is installed), unless
+# the installed tree already is the lock file's (an `npm install` changed both).
 ensure_npm_packages() {
   require_node
   local stamp="$repo_root/node_modules/.toolforge-tracing-lock"
   if [ -f "$stamp" ] && cmp -s "$stamp" "$repo_root/package-lock.json"; then return 0; fi
+  if node "$repo_root/scripts/lib/npm-tree-matches-lock.mjs"; then
+    cp "$repo_root/package-lock.json" "$stamp"
+    return 0
+  fi
   say "installing npm packages (npm ci)"
   (cd "$repo_root" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
   cp "$repo_root/package-lock.json" "$stamp"
