@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { DependencyData } from '../../report/model.js';
 import { launchChromium, OFFLINE_PAGE_URL, openOffline } from '../support/chromium.js';
 import { startBackfilledPrometheus } from '../support/prometheus-backfill.js';
@@ -23,19 +23,42 @@ const CLI = path.join(repoRoot, 'bin', 'toolforge-tracing');
 const until = new Date(UNTIL * 1000).toISOString();
 
 type MapWindow = Window & { __map: import('../../report/map/browser/readiness-hook.js').MapHook };
-interface DependentsJson {
-  node: string;
-  dependents: Array<{ name: string; hops: number; requests: number }>;
-}
-interface DependenciesJson {
-  node: string;
-  dependencies: Array<{ name: string; hops: number; requests: number }>;
-}
+type Direction = 'dependents' | 'dependencies';
+type Reached = { name: string; hops: number; requests: number };
+/** `report dependents|dependencies -o json`: `{node, dependents}` or `{node, dependencies}`. */
+type ReachJson = { node: string } & Partial<Record<Direction, Reached[]>>;
+/** A reached list as the panel's table shows it. */
+const asRows = (reached: Reached[]) => reached.map((d) => [d.name, String(d.hops), d.requests.toLocaleString('en')]);
 
 describe('report map from a real Prometheus, opened offline', { timeout: 600_000 }, () => {
   let dir: TempDir;
   let prometheus: TestPrometheus;
   let browser: Browser;
+
+  /** What the CLI prints for NODE in `direction` (the list under that key, which must be there). */
+  async function printed(direction: Direction, node: string, args: readonly string[]): Promise<Reached[]> {
+    const json = JSON.parse(await cli([direction, node, ...args, '-o', 'json'])) as ReachJson;
+    assert.equal(json.node, node);
+    return json[direction]!;
+  }
+
+  /** The panel's table after searching `node` with `direction` selected. */
+  async function panelRows(page: Page, direction: Direction, node: string): Promise<(string | null)[][]> {
+    await page.selectOption('#direction', direction);
+    await page.fill('#search', node);
+    await page.click('#search-form button[type=submit]');
+    return page.locator('#dependents tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent)));
+  }
+
+  /** The map's hook focuses each case as the search does and must list what the CLI prints. */
+  async function hookMatchesCli(page: Page, direction: Direction, cases: readonly (readonly [string, number | undefined, readonly string[]])[]): Promise<void> {
+    for (const [node, hops, args] of cases) {
+      const expected = await printed(direction, node, args);
+      if (direction === 'dependencies') assert.ok(expected.length > 0, `${node} uses something`);
+      const shown = await page.evaluate(([n, h, d]) => (window as unknown as MapWindow).__map.focus(n, h ?? undefined, d), [node, hops ?? null, direction] as const);
+      assert.deepEqual(shown, expected, `${direction} ${node} ${args.join(' ')}`);
+    }
+  }
 
   async function cli(args: string[]): Promise<string> {
     const all = ['report', ...args, '--prometheus', prometheus.url, '--since', '7d', '--until', until];
@@ -73,46 +96,30 @@ describe('report map from a real Prometheus, opened offline', { timeout: 600_000
     );
 
     // Through the panel, as an operator would: find "hub", all hops.
-    const transitive = JSON.parse(await cli(['dependents', 'hub', '--transitive', '-o', 'json'])) as DependentsJson;
-    assert.equal(transitive.dependents.length, 20);
-    await page.fill('#search', 'hub');
-    await page.click('#search-form button[type=submit]');
-    const rows = await page.locator('#dependents tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent)));
-    assert.deepEqual(rows, transitive.dependents.map((d) => [d.name, String(d.hops), d.requests.toLocaleString('en')]));
+    const transitive = await printed('dependents', 'hub', ['--transitive']);
+    assert.equal(transitive.length, 20);
+    assert.deepEqual(await panelRows(page, 'dependents', 'hub'), asRows(transitive));
     await page.waitForTimeout(600);
     writeFileSync(`${process.env.MAP_SCREENSHOT_DIR ?? '/tmp'}/toolforge-tracing-map-known-graph.png`, await page.screenshot());
 
     // The hook gives the same lists for a hop limit, a direct-only focus and a shared service.
-    for (const [node, hops, args] of [
+    await hookMatchesCli(page, 'dependents', [
       ['hub', 2, ['--transitive', '--max-hops', '2']],
       ['hub', 1, []],
       ['wmcs:wiki-replicas', undefined, ['--transitive']],
       ['cyc-a', undefined, ['--transitive']],
-    ] as const) {
-      const printed = JSON.parse(await cli(['dependents', node, ...args, '-o', 'json'])) as DependentsJson;
-      const shown = await page.evaluate(([n, h]) => (window as unknown as MapWindow).__map.focus(n, h ?? undefined), [node, hops ?? null] as const);
-      assert.deepEqual(shown, printed.dependents, `${node} ${args.join(' ')}`);
-    }
+    ]);
 
     // Focus on dependencies: what `report dependencies` prints, through the panel and the hook.
-    const uses = JSON.parse(await cli(['dependencies', 'h3-1', '--transitive', '-o', 'json'])) as DependenciesJson;
-    assert.equal(uses.dependencies.length, 4);
-    await page.selectOption('#direction', 'dependencies');
-    await page.fill('#search', 'h3-1');
-    await page.click('#search-form button[type=submit]');
-    const usesRows = await page.locator('#dependents tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent)));
-    assert.deepEqual(usesRows, uses.dependencies.map((d) => [d.name, String(d.hops), d.requests.toLocaleString('en')]));
-    for (const [node, hops, args] of [
+    const uses = await printed('dependencies', 'h3-1', ['--transitive']);
+    assert.equal(uses.length, 4);
+    assert.deepEqual(await panelRows(page, 'dependencies', 'h3-1'), asRows(uses));
+    await hookMatchesCli(page, 'dependencies', [
       ['h3-1', 2, ['--transitive', '--max-hops', '2']],
       ['h3-1', 1, []],
       ['cyc-a', undefined, ['--transitive']],
       ['both-tool', undefined, ['--transitive']],
-    ] as const) {
-      const printed = JSON.parse(await cli(['dependencies', node, ...args, '-o', 'json'])) as DependenciesJson;
-      assert.ok(printed.dependencies.length > 0, `${node} uses something`);
-      const shown = await page.evaluate(([n, h]) => (window as unknown as MapWindow).__map.focus(n, h ?? undefined, 'dependencies'), [node, hops ?? null] as const);
-      assert.deepEqual(shown, printed.dependencies, `dependencies ${node} ${args.join(' ')}`);
-    }
+    ]);
 
     assert.deepEqual(errors, [], 'no console error');
     assert.deepEqual(requests, [OFFLINE_PAGE_URL], 'no request but the page itself');
