@@ -13,6 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { OutputReader, type BpftraceOutput } from './map-reader.js';
+import { isExiting } from './process-exiting.js';
+
+/** How a run was seen to end: its process began to exit, or its output closed first. */
+export type RunEnd = 'exiting' | 'output-closed';
 
 export interface SupervisorOptions {
   bpftrace: string;
@@ -24,12 +28,16 @@ export interface SupervisorOptions {
   onOutput: (output: BpftraceOutput, run: number, program: string) => void;
   /** bpftrace's stderr, line by line (its harmless RLIMIT_MEMLOCK notice removed). */
   onStderr: (line: string, run: number) => void;
-  /** A run ended that nobody asked to end. */
-  onUnexpectedExit: (run: number, code: number | null, signal: NodeJS.Signals | null, attached: boolean) => void;
+  /** A run ended that nobody asked to end (the next run is being started). */
+  onRunLost: (run: number, attached: boolean, how: RunEnd) => void;
+  /** That run's process has exited (seconds later when the kernel had probes to detach). */
+  onExit: (run: number, code: number | null, signal: NodeJS.Signals | null) => void;
   restartDelayMs: number;
 }
 
 const HARMLESS = /couldn't set RLIMIT_MEMLOCK/;
+/** How often a run is checked for having begun to exit. */
+const EXIT_POLL_MS = 200;
 
 export class BpftraceSupervisor {
   private child: ChildProcess | undefined;
@@ -65,13 +73,23 @@ export class BpftraceSupervisor {
     if (child.pid !== undefined) this.options.onSpawn(run, child.pid);
     const reader = new OutputReader();
     let attached = false;
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const output = reader.read(line);
-      if (output === undefined) return;
-      // BEGIN ran: every probe is attached (bpftrace announces them before attaching).
-      if (output.type === 'probes-attached') attached = true;
-      this.options.onOutput(output, run, program);
-    });
+    createInterface({ input: child.stdout! })
+      .on('line', (line) => {
+        const output = reader.read(line);
+        if (output === undefined) return;
+        // BEGIN ran: every probe is attached (bpftrace announces them before attaching).
+        if (output.type === 'probes-attached') attached = true;
+        this.options.onOutput(output, run, program);
+      })
+      .once('close', () => this.ended(child, run, attached, 'output-closed'));
+    // A killed bpftrace's pipes close and its exit is seen only once the kernel has
+    // detached every probe (seconds with dozens of uprobes): the next run starts as soon
+    // as the exit begins, while that goes on (the dead run's programs count into maps
+    // nobody reads any more).
+    const watch = setInterval(() => {
+      if (child.pid !== undefined && isExiting(child.pid)) this.ended(child, run, attached, 'exiting');
+    }, EXIT_POLL_MS);
+    watch.unref();
     createInterface({ input: child.stderr! }).on('line', (line) => {
       if (!HARMLESS.test(line) && line.trim() !== '') this.options.onStderr(line, run);
     });
@@ -80,16 +98,25 @@ export class BpftraceSupervisor {
         this.options.onStderr(`cannot run ${this.options.bpftrace}: ${error.message}`, run);
       });
       child.once('close', (code, signal) => {
+        clearInterval(watch);
         if (this.child === child) this.child = undefined;
         resolve();
         if (this.stopping || this.restarting) return;
-        this.options.onUnexpectedExit(run, code, signal, attached);
-        // At once after a run that worked; backing off while runs keep failing to start.
-        this.failing = attached ? 0 : this.failing + 1;
-        if (this.failing === 0) void this.start(true);
-        else this.timer = setTimeout(() => void this.start(), Math.min(30_000, this.options.restartDelayMs * 2 ** (this.failing - 1)));
+        this.options.onExit(run, code, signal);
       });
     });
+  }
+
+  /** A run's output ended that nobody asked to end: the next run, at once after one that worked. */
+  private ended(child: ChildProcess, run: number, attached: boolean, how: RunEnd): void {
+    if (this.stopping || this.restarting || this.child !== child) return;
+    // Its output is gone, so it is of no use even if it still ran.
+    child.kill('SIGKILL');
+    this.child = undefined;
+    this.options.onRunLost(run, attached, how);
+    this.failing = attached ? 0 : this.failing + 1;
+    if (this.failing === 0) void this.start(true);
+    else this.timer = setTimeout(() => void this.start(), Math.min(30_000, this.options.restartDelayMs * 2 ** (this.failing - 1)));
   }
 
   /** Ends the current run (its final maps are read) and starts a new one with a rebuilt program. */

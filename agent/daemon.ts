@@ -134,7 +134,7 @@ export async function startAgent(config: AgentConfig, log: Log): Promise<Running
   let queue: Promise<void> = Promise.resolve();
   const supervisor = new BpftraceSupervisor({
     bpftrace: config.bpftrace,
-    env: { BPFTRACE_MAP_KEYS_MAX: String(config.mapEntries), BPFTRACE_STRLEN: String(STRLEN), BPFTRACE_LOG_SIZE: '100000000' },
+    env: { BPFTRACE_MAP_KEYS_MAX: String(config.mapEntries), BPFTRACE_STRLEN: String(STRLEN) },
     build,
     restartDelayMs: 250,
     onSpawn: (run, pid) => {
@@ -178,12 +178,14 @@ export async function startAgent(config: AgentConfig, log: Log): Promise<Running
       }
     },
     onStderr: (line, run) => log(`bpftrace[${run}]: ${line}`),
-    onUnexpectedExit: (run, code, signal, attached) => {
+    onRunLost: (run, attached, how) => {
       health.running = 0;
       for (const group of health.probesAttached.keys()) health.probesAttached.set(group, 0);
       health.restarts++;
-      log(`agent: bpftrace run ${run} ended (${signal ?? `exit ${code}`})${attached ? '' : ' before attaching its probes'}; starting it again`);
+      const ended = how === 'exiting' ? 'is exiting' : 'closed its output';
+      log(`agent: bpftrace run ${run} ${ended}${attached ? '' : ' before attaching its probes'}; starting it again`);
     },
+    onExit: (run, code, signal) => log(`agent: bpftrace run ${run} exited (${signal ?? `exit ${code}`})`),
   });
 
   let metricsPort: number | undefined;

@@ -13,7 +13,6 @@ export interface NodeFeatures {
   root: boolean;
   bpftrace: boolean;
   tracefs: boolean;
-  btf: boolean;
   uprobes: boolean;
 }
 
@@ -32,11 +31,6 @@ export function groupsFor(features: NodeFeatures): { groups: Set<ProbeGroup>; pr
   if (!features.tracefs) {
     problems.push(`tracefs is not mounted at ${TRACEFS} and mounting it failed: no tracepoints (connects, writes, opens, opt-out marks)`);
     for (const group of ['marks', 'tcp', 'writes', 'files'] as const) groups.delete(group);
-  }
-  if (!features.btf) {
-    problems.push('no kernel BTF (/sys/kernel/btf/vmlinux): sockets cannot be read, so no connects, requests or queries');
-    groups.delete('tcp');
-    groups.delete('writes');
   }
   if (!features.uprobes) {
     problems.push('no uprobes (/sys/bus/event_source/devices/uprobe): no host names from getaddrinfo, no TLS server names or HTTPS requests');
@@ -69,7 +63,6 @@ export function probeNode(bpftrace: string): NodeFeatures {
     root,
     bpftrace: hasBpftrace,
     tracefs: root ? ensureTracefs() : existsSync(`${TRACEFS}/events`),
-    btf: existsSync('/sys/kernel/btf/vmlinux'),
     uprobes: existsSync('/sys/bus/event_source/devices/uprobe'),
   };
 }

@@ -200,7 +200,8 @@ export function buildProgram(input: ProgramInput): string {
     const writes = [
       { WRITE_PROBE: 'tracepoint:syscalls:sys_enter_write', FD: 'args->fd', BUF: 'args->buf', LEN: 'args->count' },
       { WRITE_PROBE: 'tracepoint:syscalls:sys_enter_sendto', FD: 'args->fd', BUF: 'args->buff', LEN: 'args->len' },
-      { WRITE_PROBE: 'tracepoint:syscalls:sys_enter_writev', FD: 'args->fd', BUF: 'args->vec->iov_base', LEN: 'args->vec->iov_len' },
+      // The first iovec's base and length, read as the two words the ABI lays out (no struct type to parse).
+      { WRITE_PROBE: 'tracepoint:syscalls:sys_enter_writev', FD: 'args->fd', BUF: '*(uint64 *)args->vec', LEN: '*(uint64 *)((uint64)args->vec + 8)' },
     ];
     for (const w of writes) out.push(fill(part('writes.bt'), { ...common, ...w }));
     out.push(fill(part('http.bt'), { ...common, HTTP_PARSE: httpParse }));
@@ -237,7 +238,7 @@ export function buildProgram(input: ProgramInput): string {
   }
   const files = groups.has('files') && input.nfsPrefixes.length > 0;
   const countMaps = (Object.keys(COUNT_MAPS) as CountMap[]).filter((map) => groups.has(COUNT_MAPS[map]) && (COUNT_MAPS[map] !== 'files' || files));
-  const stateMaps = [...new Set(['mark', ...(groups.has('tcp') ? ['sk', 'skname', 'busy'] : []), ...(groups.has('writes') ? ['plain', 'scratch'] : []), ...(groups.has('dns') ? ['gai', 'dns', 'dnsname', 'dnsn'] : []), ...(groups.has('tls') ? ['sni', 'tlsw', 'tlson', 'tlssk', 'scratch'] : []), ...(files ? ['openp', 'openr', 'openf', 'cwd', 'cwdon', 'cdp', 'rlk', 'cwdask', 'cutv'] : [])])];
+  const stateMaps = [...new Set(['mark', ...(groups.has('tcp') ? ['sk', 'skname', 'busy', 'cfd', 'fdsk', 'skfd'] : []), ...(groups.has('writes') ? ['plain', 'scratch'] : []), ...(groups.has('dns') ? ['gai', 'dns', 'dnsname', 'dnsn'] : []), ...(groups.has('tls') ? ['sni', 'tlsw', 'tlson', 'tlssk', 'scratch'] : []), ...(files ? ['openp', 'openr', 'openf', 'cwd', 'cwdon', 'cdp', 'rlk', 'cwdask', 'cutv'] : [])])];
   const dnsCleanup = groups.has('dns')
     ? ['    if (@dnsn[pid] != 0) {', '      delete(@dnsn[pid]);', ...Array.from({ length: 8 }, (_, i) => `      if (@dns[pid, ${i}].2 != 0) { delete(@dns[pid, ${i}]); delete(@dnsname[pid, ${i}]); }`), '    }']
     : [];
@@ -245,6 +246,7 @@ export function buildProgram(input: ProgramInput): string {
     fill(part('footer.bt'), {
       ...common,
       INTERVAL: String(input.intervalSeconds),
+      THREAD_CLEANUP: groups.has('tcp') ? '  if (@cfd[tid] != 0) { delete(@cfd[tid]); }' : '',
       EXIT_CLEANUP: dnsCleanup.length === 0 ? '    // only the mark is kept per process' : dnsCleanup.join('\n'),
       PRINT_MAPS: countMaps.map((map) => `  print(@${map});`).join('\n'),
       // Cleared after each print: an ask between the two is lost (the daemon's next scan of that process is after its next chdir).

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { findBinary } from '../binaries.js';
 import type { PrivateNamespace } from '../private-namespace.js';
 import { freePort, waitForPort } from '../ports.js';
@@ -10,7 +9,6 @@ export function agentUnavailable(): string | undefined {
   if (process.platform !== 'linux') return 'the eBPF agent runs on Linux only';
   if (process.getuid?.() !== 0) return 'the eBPF agent needs root (bpftrace loads kernel programs); run as root to see Python, PHP and other non-Node tools';
   if (findBinary('bpftrace') === undefined) return 'bpftrace is not installed (Debian package bpftrace; scripts/start installs it as root)';
-  if (!existsSync('/sys/kernel/btf/vmlinux')) return 'this kernel has no BTF (/sys/kernel/btf/vmlinux), which the agent needs';
   return undefined;
 }
 

@@ -315,6 +315,10 @@ test('kill -9 of bpftrace: restarted at once, no stale probes, counters continue
   process.kill(pid, 'SIGKILL');
   await agent.waitForOutput(/bpftrace run 2 \(pid \d+\) is loading its probes/, 60_000);
   const spawned = Date.now() - killedAt;
+  // The next run starts when the exit begins, not seconds later when the kernel has detached
+  // the killed run's probes and its process is reaped.
+  await agent.waitForOutput(/bpftrace run 1 exited \(SIGKILL\)/, 60_000);
+  assert.match(agent.stderr(), /bpftrace run 1 is exiting; starting it again\n.*bpftrace run 2 \(pid \d+\) is loading its probes\n(.*\n)*.*bpftrace run 1 exited \(SIGKILL\)/);
   const attached = await agent.waitForOutput(/bpftrace run 2 \(pid \d+\) attached .* ([0-9.]+) s after it started/, 240_000);
   // Figures for docs/operators/agent.md (no timed assertion: the machine is shared).
   t.diagnostic(`kill -9 -> new bpftrace started: ${spawned} ms; -> probes attached: ${((Date.now() - killedAt) / 1000).toFixed(1)} s (loading ${attached[1]} s)`);

@@ -111,7 +111,7 @@ test('program: groups follow the libraries and features; literals are words; hel
 });
 
 test('preflight: one line per missing thing, the groups that still work', () => {
-  const all = { root: true, bpftrace: true, tracefs: true, btf: true, uprobes: true };
+  const all = { root: true, bpftrace: true, tracefs: true, uprobes: true };
   assert.deepEqual(groupsFor(all).problems, []);
   const noUprobes = groupsFor({ ...all, uprobes: false });
   assert.deepEqual([...noUprobes.groups].sort(), ['files', 'marks', 'tcp', 'writes']);
