@@ -8,7 +8,10 @@ const program = new Command('toolforge-tracing')
   .showHelpAfterError()
   .enablePositionalOptions();
 
-for (const register of commands) register(program);
+// The named command only; anything else (--help, help, a typo) gets every command.
+const name = process.argv[2];
+const wanted = name !== undefined && Object.hasOwn(commands, name) ? [commands[name]!] : Object.values(commands);
+for (const register of await Promise.all(wanted.map((load) => load()))) register(program);
 
 try {
   await program.parseAsync(process.argv);
