@@ -14,6 +14,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { requireRoot } from '../support/binaries.js';
 import { freePort } from '../support/ports.js';
+import { contextFiles } from '../support/build-context.js';
 import { repoRoot } from '../support/preload-bundle.js';
 import { runToExit, startProcess } from '../support/processes.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
@@ -83,7 +84,8 @@ describe('the agent image layout (agent/Containerfile)', { timeout: 600_000 }, (
 
   test('every package the CLI bundle loads is a production dependency (the image installs only those)', () => {
     const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-    const imported = importedPackages(readFileSync(path.join(repoRoot, 'dist', 'cli.js'), 'utf8'));
+    // The entry and its chunks (each command's code is split off: cli/commands.ts).
+    const imported = importedPackages(contextFiles(repoRoot, 'dist/cli*.js').map((file) => readFileSync(path.join(repoRoot, file), 'utf8')).join('\n'));
     assert.ok(imported.has('commander') && imported.has('prom-client'), [...imported].join(' '));
     assert.deepEqual([...imported].filter((p) => !(p in pkg.dependencies)).sort(), []);
   });
@@ -92,7 +94,7 @@ describe('the agent image layout (agent/Containerfile)', { timeout: 600_000 }, (
     requireRoot('the agent runs bpftrace');
     const root = path.join(dir.path, 'rootfs');
     for (const copy of app!.copies) {
-      for (const source of copy.sources) {
+      for (const source of copy.sources.flatMap((s) => contextFiles(repoRoot, s))) {
         // A directory source copies its contents; a file goes into a directory destination by name.
         const target = copy.into && !source.endsWith('/') ? path.join(root, copy.destination, path.basename(source)) : path.join(root, copy.destination);
         mkdirSync(path.dirname(target), { recursive: true });

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { contextFiles } from '../support/build-context.js';
 import { repoRoot } from '../support/preload-bundle.js';
 import { runToExit } from '../support/processes.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
@@ -46,7 +47,7 @@ describe('bin/toolforge-tracing in the toolforge-tracing image (webhook/Containe
     assert.equal(build.code, 0, build.stderr);
     const root = path.join(dir.path, 'rootfs');
     for (const { sources, destination } of copies) {
-      for (const source of sources) {
+      for (const source of sources.flatMap((s) => contextFiles(repoRoot, s))) {
         const target = destination.endsWith('/') ? path.join(root, destination, path.basename(source)) : path.join(root, destination);
         mkdirSync(path.dirname(target), { recursive: true });
         cpSync(path.join(repoRoot, source), target, { preserveTimestamps: true });
@@ -62,7 +63,7 @@ describe('bin/toolforge-tracing in the toolforge-tracing image (webhook/Containe
   after(async () => dir?.remove());
 
   test('the image holds the CLI, its bundle and the package files, and no sources', () => {
-    assert.deepEqual(copies.flatMap((c) => c.sources).sort(), ['bin/toolforge-tracing', 'dist/cli.js', 'dist/cli.js.map', 'package-lock.json', 'package.json']);
+    assert.deepEqual(copies.flatMap((c) => c.sources).sort(), ['bin/toolforge-tracing', 'dist/cli*.js', 'dist/cli*.js.map', 'package-lock.json', 'package.json']);
   });
 
   test('runs dist/ as it is, though package.json is newer than the build', async () => {
