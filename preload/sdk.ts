@@ -4,6 +4,7 @@ import { registerInstrumentations, type Instrumentation } from '@opentelemetry/i
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { TextMapPropagator } from '@opentelemetry/api';
+import { VERSION as HTTP_INSTRUMENTATION_VERSION } from '@opentelemetry/instrumentation-http/build/src/version.js';
 import { version } from '../contract/version.js';
 import { profileByName, withExtraRules } from '../topology/index.js';
 import { readConfig, settingsWarning } from './config/env-config.js';
@@ -12,6 +13,7 @@ import { ContextOnDemandManager, PropagateFromFirstSpan } from './sdk/context-on
 import { registerEsmHooks } from './instrumentation/esm-hooks.js';
 import { EncodedSpanQueue } from './export/encoded-span-queue.js';
 import { traceIncomingRequests } from './server/http-server-spans.js';
+import { traceOutgoingRequests } from './client/http-client-spans.js';
 import { eagerInstrumentations, esmHookedSpecifiers, lazyInstrumentations } from './instrumentation/instrumentations.js';
 import { enableOnFirstLoad } from './instrumentation/lazy-enable.js';
 import { OtlpHttpPoster } from './export/otlp-http-post.js';
@@ -90,6 +92,16 @@ export function start(): void {
     scope: { name: 'toolforge-tracing-http-server', version },
     resource,
     onEnd: (span) => queue.onEnd(span),
+  });
+  traceOutgoingRequests({
+    sampler,
+    idGenerator,
+    // instrumentation-http's name: these spans stand in for its spans, and queries select them by it.
+    scope: { name: '@opentelemetry/instrumentation-http', version: HTTP_INSTRUMENTATION_VERSION },
+    resource,
+    onEnd: (span) => queue.onEnd(span),
+    // As the SDK's first span does (PropagateFromFirstSpan): contexts propagate from the first call on.
+    onCall: () => contextManager.startPropagating(),
   });
   // A database client or web framework being loaded says the app's requests will make
   // traced calls: propagation starts before its first request (see context-on-demand.ts).

@@ -6,8 +6,9 @@ import { noConnectSpans } from './node-redis-connect.js';
 /**
  * The instrumentations the preload offers. `packages` are the npm packages whose
  * first load creates the instrumentation (see lazy-enable.ts), so an app that never
- * loads mysql2 never evaluates the mysql2 instrumentation. Built-ins (http, fetch)
- * are on from the start: nearly every tool uses them, and the exporter loads http anyway.
+ * loads mysql2 never evaluates the mysql2 instrumentation. fetch (undici) is on from
+ * the start: nearly every tool calls out. http and https get the preload's own spans
+ * (client/ and server/), not an instrumentation.
  *
  * `require` inside each factory (not a top-level import) is what lets the bundler
  * keep each instrumentation's code unevaluated until it is needed.
@@ -27,11 +28,6 @@ const commandOnly = (command: string): string => command;
 const evenWithoutParent = { requireParentSpan: false };
 
 export const eagerInstrumentations: Array<() => Instrumentation> = [
-  () => {
-    const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-    // Outgoing requests only: incoming ones get the lighter spans of http-server-spans.ts.
-    return new HttpInstrumentation({ disableIncomingRequestInstrumentation: true });
-  },
   () => {
     const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
     return new UndiciInstrumentation();
@@ -100,10 +96,4 @@ export const lazyInstrumentations: InstrumentationEntry[] = [
 ];
 
 /** Module specifiers the ESM loader hook must make patchable (everything else loads untouched). */
-export const esmHookedSpecifiers: string[] = [
-  'http',
-  'https',
-  'node:http',
-  'node:https',
-  ...lazyInstrumentations.flatMap((e) => e.packages),
-];
+export const esmHookedSpecifiers: string[] = lazyInstrumentations.flatMap((e) => e.packages);
