@@ -151,7 +151,6 @@ export function buildProgram(input: ProgramInput): string {
     ...common,
     PATH_WORDS: words(input.strlen),
     HOST_WORDS: words(input.strlen),
-    LINE_WORDS: words(input.headerScanBytes),
     LOWEST_BYTE: part('lowest-byte.inc').replace(/\n$/, ''),
   }).replace(/\n$/, '');
   const out: string[] = [];

@@ -44,6 +44,7 @@ const T = {
   lateoptout: tool('lateoptout', 52012),
   latepreloaded: tool('latepreloaded', 52013),
   latecwd: tool('latecwd', 52014),
+  hosttool: tool('hosttool', 52015),
 };
 /** Known to the agent only through its uid map (not in the private passwd). */
 const MAPPED = T.curltool;
@@ -241,6 +242,13 @@ const E = {
   preloaded: { 'preloaded wmcs:dumps public/dewiki open': 1 },
   // The forged name changes the server side only: forger -> callee, never callee as client.
   forger: { 'forger callee  request': 1 },
+  // Host headers after three others name the server (over TLS, against the server name;
+  // on plain HTTP, with no name looked up); a Host line in a body does not.
+  hosttool: {
+    'hosttool wikimedia:mediawiki de.wikipedia.org request': 1,
+    'hosttool callee web request': 1,
+    'hosttool local:loopback  request': 1,
+  },
   // Relative opens after cd into another tool's home and into the dumps; none after cd /tmp.
   reltool: { 'reltool callee nfs open': 1, 'reltool wmcs:dumps public/enwiki open': 1, 'reltool wmcs:dumps public/dewiki open': 1 },
   // Started while the probes were loading: the opt-out and the preload mark still hold,
@@ -259,6 +267,7 @@ test('every tool: each edge with its exact count, detail and unit; nothing else'
   await run('node tool with the preload', { command: process.execPath, args: [path.join(clients, 'node-tool.cjs')], env: { ...world.toolEnv('preloaded'), ...pythonEnv, PATH: process.env.PATH, NODE_OPTIONS: `--require ${world.preload}` } }, T.preloaded);
   await run('opted-out python tool', { command: PYTHON, args: [path.join(clients, 'python-tool.py')], env: { ...pythonEnv, TOOLFORGE_TRACING_DISABLED: 'true' } }, T.optout);
   await run('forged SNI and Host', { command: PYTHON, args: [path.join(clients, 'forged-host.py')], env: { ...pythonEnv, PORT: pythonEnv.WIKI_PORT, FORGED_HOST: 'callee.toolforge.org' } }, T.forger);
+  await run('late Host headers', { command: PYTHON, args: [path.join(clients, 'late-host.py')], env: { ...pythonEnv, PLAIN_PORT: String(plainPort) } }, T.hosttool);
   await run(
     'relative opens',
     { command: 'sh', args: ['-c', 'cd /data/project/callee && cat shared.txt > /dev/null && cd /public/dumps/public && cat enwiki/latest-abstract.xml > /dev/null && cd /public/dumps && cat public/dewiki/latest-abstract.xml > /dev/null && cd /tmp && cat /etc/hostname > /dev/null'] },
@@ -283,7 +292,7 @@ test('every tool: each edge with its exact count, detail and unit; nothing else'
 
 test('no query string, token or request body in any exported byte', async () => {
   const text = await (await fetch(metricsUrl)).text();
-  for (const secret of ['secret-', 'token', '?', 'page_id', 'agent-test']) assert.ok(!text.includes(secret), `/metrics contains ${JSON.stringify(secret)}`);
+  for (const secret of ['secret-', 'token', '?', 'page_id', 'agent-test', 'late-host', 'Content-']) assert.ok(!text.includes(secret), `/metrics contains ${JSON.stringify(secret)}`);
   const series = await prometheus.query('{__name__=~"toolforge_.*|traces_service_graph_.*"}');
   assert.ok(series.length > 0, 'the collector wrote the agent series into Prometheus');
   const bytes = JSON.stringify(series);
