@@ -19,7 +19,7 @@ import { isOwnFiles, nameEvent } from './naming.js';
 import { instanceId, startOtlpExport, type OtlpExport } from './otlp-export.js';
 import { probeNode, groupsFor } from './preflight.js';
 import { tellWorkingDirectories } from './process-cwd.js';
-import { scanMarks, tellMarks } from './process-marks.js';
+import { scanMarks, tellMarks, tellReady } from './process-marks.js';
 import { buildProgram, mapAtLine, runnableGroups, type CountMap, type ProbeGroup } from './program.js';
 
 /** The node's own libraries (Debian paths); containers' are found through /proc. */
@@ -159,6 +159,8 @@ export async function startAgent(config: AgentConfig, log: Log): Promise<Running
           const marks = scanMarks(config.preloadMarker, MAX_SEEDED_MARKS);
           tellMarks(marks);
           const dirs = pendingGroups.has('files') ? tellWorkingDirectories(config.minUid) : 0;
+          // Only now does the program count: before, a connect could be seen without its lookup.
+          tellReady();
           log(`agent: bpftrace run ${run} (pid ${supervisor.pid ?? '?'}) attached ${attachedProbes} probes (${[...pendingGroups].join(', ')}) ${loading} s after it started; ${marks.size} opt-out marks and ${dirs} working directories read again`);
           break;
         }

@@ -59,3 +59,8 @@ export function tellMarks(marks: ReadonlyMap<number, 1 | 2>): void {
     }
   }
 }
+
+/** Tells the running program it has every mark (after tellMarks): getpriority(PRIO_PROCESS, 0), the daemon's own. */
+export function tellReady(): void {
+  getPriority(0);
+}

@@ -237,7 +237,7 @@ export function buildProgram(input: ProgramInput): string {
   }
   const files = groups.has('files') && input.nfsPrefixes.length > 0;
   const countMaps = (Object.keys(COUNT_MAPS) as CountMap[]).filter((map) => groups.has(COUNT_MAPS[map]) && (COUNT_MAPS[map] !== 'files' || files));
-  const stateMaps = [...new Set(['mark', ...(groups.has('tcp') ? ['sk', 'skname', 'busy', 'cfd', 'fdsk', 'skfd'] : []), ...(groups.has('writes') ? ['plain', 'scratch'] : []), ...(groups.has('dns') ? ['gai', 'dns', 'dnsname', 'dnsn'] : []), ...(groups.has('tls') ? ['sni', 'tlsw', 'tlson', 'tlssk', 'scratch'] : []), ...(files ? ['openp', 'openr', 'openf', 'cwd', 'cwdon', 'cdp', 'rlk', 'cwdask', 'cutv'] : [])])];
+  const stateMaps = [...new Set(['mark', 'ready', ...(groups.has('tcp') ? ['sk', 'skname', 'busy', 'cfd', 'fdsk', 'skfd'] : []), ...(groups.has('writes') ? ['plain', 'scratch'] : []), ...(groups.has('dns') ? ['gai', 'dns', 'dnsname', 'dnsn'] : []), ...(groups.has('tls') ? ['sni', 'tlsw', 'tlson', 'tlssk', 'scratch'] : []), ...(files ? ['openp', 'openr', 'openf', 'cwd', 'cwdon', 'cdp', 'rlk', 'cwdask', 'cutv'] : [])])];
   const dnsCleanup = groups.has('dns')
     ? ['    if (@dnsn[pid] != 0) {', '      delete(@dnsn[pid]);', ...Array.from({ length: 8 }, (_, i) => `      if (@dns[pid, ${i}].2 != 0) { delete(@dns[pid, ${i}]); delete(@dnsname[pid, ${i}]); }`), '    }']
     : [];
