@@ -3,11 +3,29 @@
  * reasons are a closed set: they label the metrics and the annotation, and the
  * operator doc explains each one.
  */
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import type { WebhookConfig } from './config.js';
 import { profileByName, toolFromNamespace } from '../topology/index.js';
 import { disabledEnv, injectAnnotation, injectedAnnotation, skippedContainersAnnotation } from './names.js';
 import { checkPodShape } from './pod-shape.js';
+
+const OS_LABEL = 'kubernetes.io/os';
+
+/**
+ * A pod that can only run on Windows nodes: it says so (spec.os.name), or its node selector
+ * or required node affinity admits Windows nodes only. Without spec.os the API server takes
+ * the patch, and the pod would then start a Linux init container on a Windows node.
+ */
+export function runsOnWindowsOnly(spec: V1PodSpec): boolean {
+  if (spec.os?.name === 'windows') return true;
+  if (spec.nodeSelector?.[OS_LABEL] === 'windows') return true;
+  // Terms are ORed, a term's expressions ANDed: Windows only when every term requires it.
+  const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  return (
+    terms.length > 0 &&
+    terms.every((term) => (term.matchExpressions ?? []).some((e) => e.key === OS_LABEL && e.operator === 'In' && (e.values?.length ?? 0) > 0 && e.values!.every((v) => v === 'windows')))
+  );
+}
 
 /** Why a whole object is left untouched. */
 export const skipReasons = [
@@ -120,7 +138,7 @@ export function decide(facts: AdmissionFacts, config: WebhookConfig): Decision {
   if (annotations[injectedAnnotation] !== undefined) return reinvoked(pod, annotations);
   // The init container and its Linux-only securityContext fields (which the API server refuses
   // on a Windows pod) cannot run there, nor the preload's paths.
-  if (pod.spec!.os?.name === 'windows') return { action: 'skip', reason: 'windows-pod' };
+  if (runsOnWindowsOnly(pod.spec!)) return { action: 'skip', reason: 'windows-pod' };
 
   const containers: number[] = [];
   const skipped: SkippedContainer[] = [];

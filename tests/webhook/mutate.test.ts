@@ -183,6 +183,21 @@ describe('other shapes', () => {
   test('a Windows pod (spec.os.name: windows): untouched, skipped as windows-pod', async () => {
     assert.deepEqual((await mutate(windowsPod('win'))).ops, []);
   });
+  test('a pod placed on Windows nodes only (node selector, or every required affinity term): untouched; a term that also admits Linux: injected', async () => {
+    const bySelector = webservicePod('winsel');
+    bySelector.spec!.nodeSelector = { 'kubernetes.io/os': 'windows' };
+    assert.deepEqual((await mutate(bySelector)).ops, []);
+    const term = (values: string[]) => ({ matchExpressions: [{ key: 'kubernetes.io/os', operator: 'In', values }] });
+    const byAffinity = webservicePod('winaff');
+    byAffinity.spec!.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term(['windows']), term(['windows'])] } } };
+    assert.deepEqual((await mutate(byAffinity)).ops, []);
+    const either = webservicePod('winor');
+    either.spec!.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term(['windows']), term(['linux'])] } } };
+    assert.notDeepEqual((await mutate(either)).ops, []);
+    const linux = webservicePod('linsel');
+    linux.spec!.nodeSelector = { 'kubernetes.io/os': 'linux' };
+    assert.notDeepEqual((await mutate(linux)).ops, []);
+  });
   test('a mount of the tool at /toolforge-tracing/ (trailing slash) or //toolforge-tracing takes our path: ours is suffixed', async () => {
     for (const taken of ['/toolforge-tracing/', '//toolforge-tracing', '/toolforge-tracing/.']) {
       const pod = webservicePod('slash');
@@ -406,7 +421,8 @@ describe('operational endpoints', () => {
     assert.ok(value('toolforge_tracing_webhook_skips_total{reason="not-pod"}') >= 1);
     assert.ok(value('toolforge_tracing_webhook_skips_total{reason="malformed-pod"}') >= 4);
     assert.ok(value('toolforge_tracing_webhook_skips_total{reason="no-eligible-container"}') >= 1);
-    assert.equal(value('toolforge_tracing_webhook_skips_total{reason="windows-pod"}'), 1);
+    // spec.os.name, the node selector and the affinity case of the tests above.
+    assert.equal(value('toolforge_tracing_webhook_skips_total{reason="windows-pod"}'), 3);
     assert.ok(value('toolforge_tracing_webhook_skipped_containers_total{reason="node-options-from-ref"}') >= 1);
     assert.equal(value('toolforge_tracing_webhook_admissions_total{outcome="error"}'), 0);
     assert.ok(value('toolforge_tracing_webhook_admission_duration_seconds_count{outcome="injected"}') >= 10);
