@@ -11,6 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { RULE_KINDS, RULE_MATCHERS } from '../topology/extra-rules.js';
 import { configSchema } from '../webhook/config.js';
 
 export const valuesSchemaPath = fileURLToPath(new URL('../charts/toolforge-tracing/values.schema.json', import.meta.url));
@@ -42,10 +43,30 @@ function withoutDefaults(node: unknown): unknown {
   return out;
 }
 
+/**
+ * One topology extra rule's shape, so that `helm template` already refuses a misspelt field,
+ * a wrong type or kind, or no or two matchers. What the values mean (a valid regex or CIDR,
+ * a reserved node name) is checked by topology's own loader when the webhook starts
+ * (webhook/config.ts), which the webhook's config schema runs as a refinement JSON schema
+ * cannot carry.
+ */
+export function extraRuleValuesSchema(): JsonSchema {
+  const text = { type: 'string', minLength: 1 };
+  return {
+    type: 'object',
+    properties: { ...Object.fromEntries(RULE_MATCHERS.map((matcher) => [matcher, text])), node: text, kind: { type: 'string', enum: [...RULE_KINDS] }, detail: { type: 'string' } },
+    required: ['node'],
+    additionalProperties: false,
+    oneOf: RULE_MATCHERS.map((matcher) => ({ required: [matcher] })),
+  };
+}
+
 /** The JSON schema of `webhook.config` in the chart's values. */
 export function webhookConfigValuesSchema(): JsonSchema {
   const schema = withoutDefaults(z.toJSONSchema(configSchema, { io: 'input', target: 'draft-7' })) as JsonSchema;
   const sections = schema.properties as Record<string, JsonSchema>;
+  if (sections.extraRules?.type !== 'array') throw new Error('webhook/config.ts no longer has extraRules as a list: update extraRuleValuesSchema');
+  sections.extraRules.items = extraRuleValuesSchema();
   for (const [section, key] of chartManagedKeys) {
     const properties = sections[section]?.properties as Record<string, unknown> | undefined;
     if (properties === undefined || !(key in properties)) {

@@ -55,9 +55,10 @@ export class TopologyConfigError extends Error {
   }
 }
 
-const MATCHERS: readonly MatcherKey[] = ['host', 'hostSuffix', 'hostRegex', 'cidr'];
-const FIELDS = new Set<string>([...MATCHERS, 'node', 'kind', 'detail']);
-const KINDS: readonly DestinationKind[] = ['tool', 'service', 'external'];
+/** A rule's matcher fields: each rule has exactly one. */
+export const RULE_MATCHERS: readonly MatcherKey[] = ['host', 'hostSuffix', 'hostRegex', 'cidr'];
+const FIELDS = new Set<string>([...RULE_MATCHERS, 'node', 'kind', 'detail']);
+export const RULE_KINDS: readonly DestinationKind[] = ['tool', 'service', 'external'];
 const COMMON_PLACEHOLDERS = ['host', 'label', 'port', 'dbName', 'dbSystem'];
 
 /**
@@ -100,26 +101,26 @@ function compileRule(entry: unknown, index: number, problems: string[]): ExtraRu
   for (const key of Object.keys(fields)) {
     if (!FIELDS.has(key)) problems.push(`${at}: unknown field ${quote(key)} (expected ${[...FIELDS].join(', ')})`);
   }
-  const present = MATCHERS.filter((key) => fields[key] !== undefined);
+  const present = RULE_MATCHERS.filter((key) => fields[key] !== undefined);
   let compiled: CompiledMatcher | undefined;
   if (present.length === 1) {
     compiled = compileMatcher(present[0]!, fields[present[0]!], `${at}.${present[0]!}`, problems);
   } else {
     problems.push(
       present.length === 0
-        ? `${at}: needs exactly one of ${MATCHERS.join(', ')}`
+        ? `${at}: needs exactly one of ${RULE_MATCHERS.join(', ')}`
         : `${at}: has ${present.join(' and ')}; exactly one matcher is allowed`,
     );
   }
 
   const kind = fields.kind === undefined ? 'service' : fields.kind;
-  if (!KINDS.includes(kind as DestinationKind)) {
-    problems.push(`${at}.kind: must be one of ${KINDS.join(', ')} (got ${quote(kind)})`);
+  if (!RULE_KINDS.includes(kind as DestinationKind)) {
+    problems.push(`${at}.kind: must be one of ${RULE_KINDS.join(', ')} (got ${quote(kind)})`);
   }
   const placeholders = new Set([...COMMON_PLACEHOLDERS, ...(compiled?.placeholders ?? [])]);
   const node = compileField(fields.node, `${at}.node`, placeholders, true, problems);
   const detail = compileField(fields.detail, `${at}.detail`, placeholders, false, problems);
-  if (node && node.names.length === 0 && KINDS.includes(kind as DestinationKind)) {
+  if (node && node.names.length === 0 && RULE_KINDS.includes(kind as DestinationKind)) {
     const literal = node.parts[0]!;
     if (kind === 'tool' && !isValidToolName(literal)) {
       problems.push(`${at}.node: ${quote(literal)} is not a valid tool name (a DNS label: a-z, 0-9, '-')`);

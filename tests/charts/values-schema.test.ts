@@ -53,6 +53,34 @@ describe('a wrong value fails helm template, naming the field', () => {
   }
 });
 
+describe('a malformed topology extra rule fails helm template, naming the rule (its meaning is checked when the webhook starts)', () => {
+  const rule = (fields: Record<string, string>): string => `webhook.config.extraRules=${JSON.stringify([{ host: 'ok.example', node: 'cloudvps:ok' }, fields])}`;
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ hostSufix: 'a.example', node: 'cloudvps:a' }, /at '\/webhook\/config\/extraRules\/1': additional properties 'hostSufix' not allowed/],
+    [{ host: 'a.example', cidr: '10.0.0.0/8', node: 'cloudvps:a' }, /at '\/webhook\/config\/extraRules\/1': 'oneOf' failed, subschemas 0, 3 matched/],
+    [{ node: 'cloudvps:a' }, /at '\/webhook\/config\/extraRules\/1': 'oneOf' failed, none matched/],
+    [{ host: 'a.example', node: 'cloudvps:a', kind: 'database' }, /at '\/webhook\/config\/extraRules\/1\/kind': value must be one of 'tool', 'service', 'external'/],
+    [{ host: 'a.example' }, /at '\/webhook\/config\/extraRules\/1': missing property 'node'/],
+  ];
+  for (const [fields, message] of cases) {
+    test(JSON.stringify(fields), async () => {
+      const result = await helm(templateArgs('tools', ['--set-json', rule(fields)]));
+      assert.notEqual(result.code, 0, 'rendered');
+      assert.match(result.stderr, message);
+    });
+  }
+  test('well-formed rules of every matcher render', async () => {
+    const rules = [
+      { host: 'a.example', node: 'cloudvps:a' },
+      { hostSuffix: 'b.example', node: 'cloudvps:b', kind: 'service', detail: '{host}' },
+      { hostRegex: '^c[0-9]+\\.example$', node: 'cloudvps:c' },
+      { cidr: '172.16.0.0/21', node: 'local:eqiad1-vm', kind: 'external' },
+    ];
+    const result = await helm(templateArgs('tools', ['--set-json', `webhook.config.extraRules=${JSON.stringify(rules)}`]));
+    assert.equal(result.code, 0, result.stderr);
+  });
+});
+
 test('a number out of range (given with --set-json: --set reads 1.5 as a string) names the field', async () => {
   const result = await helm(templateArgs('tools', ['--set-json', 'webhook.config.otel.samplerRatio=1.5']));
   assert.notEqual(result.code, 0);
