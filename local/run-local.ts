@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { DependencyData } from '../report/model.js';
 import { toolsCacheDir } from './binaries.js';
 import { demoAccounts, demoHosts, startDemo, writeDemoMountTree, type RunningDemo } from './demo/demo.js';
+import { failureReason } from './failure-reason.js';
 import { copyPreload } from './preload-copy.js';
 import { privateNamespace } from './private-namespace.js';
 import { acquireInstance } from './instance-lock.js';
@@ -24,9 +25,6 @@ export interface LocalOptions {
   renderMap(data: DependencyData): string;
   log(line: string): void;
 }
-
-/** A failed child's message ends with its output: its last line says why. */
-const lastLine = (text: string): string => text.split('\n').filter((line) => line.trim() !== '').pop()?.trim() ?? text;
 
 export const defaultStateDir = (): string => path.join(toolsCacheDir(), 'local');
 
@@ -102,7 +100,7 @@ export async function runLocal(options: LocalOptions): Promise<void> {
     const agent =
       unavailable === undefined
         ? await step('starting the eBPF agent', () => startAgent(supervisor, namespace, INTERVAL_SECONDS)).catch((error: Error) => {
-            unavailable = `it did not start (${lastLine(error.message)}; log: ${path.join(logDir, 'agent.log')})`;
+            unavailable = `it did not start (${failureReason(error.message)}; log: ${path.join(logDir, 'agent.log')})`;
             return undefined;
           })
         : undefined;

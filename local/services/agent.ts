@@ -12,6 +12,9 @@ export function agentUnavailable(): string | undefined {
   return undefined;
 }
 
+/** How long a start waits for the agent's first run to attach its probes (a busy machine compiles slowly). */
+export const ATTACH_TIMEOUT_SECONDS = 180;
+
 export interface LocalAgent {
   /** host:port of its /metrics, for Prometheus. */
   metrics: string;
@@ -45,7 +48,7 @@ export async function startAgent(supervisor: Supervisor, namespace: PrivateNames
   try {
     // Until its probes are in the kernel it sees nothing, and a tool started meanwhile would
     // also miss its opt-out marks: the run starts the tools only after this line.
-    await agent.waitForOutput(/bpftrace run \d+ \(pid \d+\) attached \d+ probes/, 180_000);
+    await agent.waitForOutput(/bpftrace run \d+ \(pid \d+\) attached \d+ probes/, ATTACH_TIMEOUT_SECONDS * 1000);
     await waitForPort(port, '127.0.0.1', 10_000);
   } catch (error) {
     await agent.stop();

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_LISTEN } from '../../local/command.js';
 import { FLEET, QUIET_HUB } from '../../local/demo/fleet.js';
+import { ATTACH_TIMEOUT_SECONDS } from '../../local/services/agent.js';
 import { RUN_MARK_ENV } from '../../local/supervisor.js';
 import { repoRoot } from '../support/preload-bundle.js';
 
@@ -25,8 +26,9 @@ test("the doc's fleet table is the fleet: every tool, its runtime, who sees it, 
   assert.match(doc, new RegExp(`\`${QUIET_HUB}\` is the point of the demo`));
 });
 
-test('the default UI address and the run mark are the ones the docs give', () => {
+test('the default UI address, the run mark and the agent\'s attach timeout are the ones the docs give', () => {
   const url = `http://${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}/`;
   assert.ok(readme.includes(url), `README names ${url}`);
   assert.ok(doc.includes(RUN_MARK_ENV), `the doc names ${RUN_MARK_ENV}`);
+  assert.match(doc, new RegExp(`had not attached its probes within ${ATTACH_TIMEOUT_SECONDS} s`), 'the doc gives the attach timeout');
 });
