@@ -20,6 +20,7 @@
  * what it can serve and every ratio looked better than it is.)
  * Run: node --import tsx bench/preload-overhead.ts [--starts N] [--rounds N] [--seconds N] [--node 18|20|22|24]
  *        [--part all|fastify|client-server] [--requests N] [--cs-rounds N] [--cs-node 18|20|22|24]
+ *        [--cs-other-preload PATH/preload.cjs]   (another build in the client+server rounds)
  * (needs wrk: scripts/setup --bench)
  */
 import http from 'node:http';
@@ -49,6 +50,7 @@ const { values: args } = parseArgs({
     requests: { type: 'string', default: '100000' },
     'cs-rounds': { type: 'string', default: '3' },
     'cs-node': { type: 'string', default: '20' },
+    'cs-other-preload': { type: 'string' },
   },
 });
 if (!['all', 'fastify', 'client-server'].includes(args.part)) throw new Error('--part must be all, fastify or client-server');
@@ -200,19 +202,25 @@ async function clientServerRound(v: Variant): Promise<{ at: number[]; peak: numb
 }
 
 async function clientServerPart(): Promise<void> {
-  const compared = variants.slice(0, 2);
+  // Another build of the preload (e.g. the commit before a change), in the same interleaved rounds.
+  const other: Variant[] = args['cs-other-preload'] === undefined ? [] : [{ name: 'other build', env: { ...base, NODE_OPTIONS: `--require ${path.resolve(args['cs-other-preload'])}` } }];
+  const compared = [...variants.slice(0, 2), ...other];
   const runs = new Map<string, Array<{ at: number[]; peak: number }>>(compared.map((v) => [v.name, []]));
   for (let i = 0; i < CS_ROUNDS; i++) for (const v of compared) runs.get(v.name)!.push(await clientServerRound(v));
-  const [none, ours] = compared.map((v) => {
+  const [none, ...preloaded] = compared.map((v) => {
     const rs = runs.get(v.name)!;
-    return { at: CHECKPOINTS.map((_, j) => median(rs.map((r) => r.at[j]!))), peak: median(rs.map((r) => r.peak)) };
-  }) as [{ at: number[]; peak: number }, { at: number[]; peak: number }];
+    return { name: v.name, at: CHECKPOINTS.map((_, j) => median(rs.map((r) => r.at[j]!))), peak: median(rs.map((r) => r.peak)) };
+  }) as [{ at: number[]; peak: number }, ...Array<{ name: string; at: number[]; peak: number }>];
   console.log(`\nclient+server in one process (Node ${clientServerNode.major}, V8's own heap sizing), ${REQUESTS} requests at 10 concurrent, ${CS_ROUNDS} interleaved rounds (medians)`);
-  console.log('requests   RSS MiB: no preload   ours     +MiB    ratio');
-  CHECKPOINTS.forEach((n, j) => console.log(`${String(n).padEnd(10)} ${fmt(none.at[j]!).padStart(20)} ${fmt(ours.at[j]!)} ${fmt(ours.at[j]! - none.at[j]!)} ${fmt(ours.at[j]! / none.at[j]!, 2)}`));
-  console.log(`${'peak'.padEnd(10)} ${fmt(none.peak).padStart(20)} ${fmt(ours.peak)} ${fmt(ours.peak - none.peak)} ${fmt(ours.peak / none.peak, 2)}`);
-  const worst = Math.max(ours.peak - none.peak, ...CHECKPOINTS.map((_, j) => ours.at[j]! - none.at[j]!));
-  console.log(`target (ours): RSS added at most ${worst.toFixed(1)} MiB <= 10 ${verdict(worst <= 10)}`);
+  if (other.length > 0) console.log(`other build: ${args['cs-other-preload']}`);
+  console.log(`requests   RSS MiB: no preload ${preloaded.map((p) => `${p.name.padStart(12)}     +MiB`).join(' ')}`);
+  const row = (label: string, bare: number, values: number[]): string => `${label.padEnd(10)} ${fmt(bare).padStart(20)} ${values.map((v) => `${fmt(v).padStart(12)} ${fmt(v - bare)}`).join(' ')}`;
+  CHECKPOINTS.forEach((n, j) => console.log(row(String(n), none.at[j]!, preloaded.map((p) => p.at[j]!))));
+  console.log(row('peak', none.peak, preloaded.map((p) => p.peak)));
+  for (const p of preloaded) {
+    const worst = Math.max(p.peak - none.peak, ...CHECKPOINTS.map((_, j) => p.at[j]! - none.at[j]!));
+    console.log(`target (${p.name}): RSS added at most ${worst.toFixed(1)} MiB <= 10 ${verdict(worst <= 10)}`);
+  }
 }
 
 const sink = await startSink();
