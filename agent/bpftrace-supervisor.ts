@@ -77,7 +77,8 @@ export class BpftraceSupervisor {
       .on('line', (line) => {
         const output = reader.read(line);
         if (output === undefined) return;
-        // BEGIN ran: every probe is attached (bpftrace announces them before attaching).
+        // BEGIN's line, which bpftrace 0.17 lets out only once every probe is attached (it runs
+        // BEGIN first, and announces the probes before attaching them).
         if (output.type === 'probes-attached') attached = true;
         this.options.onOutput(output, run, program);
       })

@@ -11,7 +11,7 @@ export interface Batch {
 
 export type BpftraceOutput =
   | { type: 'batch'; batch: Batch }
-  /** BEGIN ran: bpftrace runs it once every probe is attached. */
+  /** BEGIN's line: bpftrace 0.17 lets it out once every probe is attached (BEGIN itself ran first). */
   | { type: 'probes-attached' }
   | { type: 'attached'; probes: number }
   | { type: 'lost'; events: number }
