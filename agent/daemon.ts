@@ -127,7 +127,7 @@ export async function startAgent(config: AgentConfig, log: Log): Promise<Running
       }
       if (isOwnFiles(event, client.tool)) continue;
       const labels = { tool: client.tool, dependency: event.destination.node, detail: event.destination.detail ?? '', unit: event.unit, ...(client.clientDetail !== undefined ? { clientDetail: client.clientDetail } : {}) };
-      counts.add(labels, increment, event.failed, now);
+      counts.add(labels, event.failureOnly ? 0 : increment, event.failed ? increment : 0, now);
     }
     counts.release(now);
   };

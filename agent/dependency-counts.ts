@@ -37,7 +37,8 @@ export class DependencyCounts {
 
   constructor(private readonly holdNewSeriesMs: number) {}
 
-  add(labels: EdgeLabels, count: number, failed: boolean, now: number): void {
+  /** `count` events, `failed` of them failures (a failure found after its event was counted comes with count 0). */
+  add(labels: EdgeLabels, count: number, failed: number, now: number): void {
     const id = edgeId(labels);
     let edge = this.edges.get(id);
     if (edge === undefined) {
@@ -48,11 +49,11 @@ export class DependencyCounts {
     const held = this.held.get(id);
     if (held !== undefined && now < held.releaseAt) {
       held.total += count;
-      if (failed) held.failed += count;
+      held.failed += failed;
       return;
     }
     edge.total += count;
-    if (failed) edge.failed += count;
+    edge.failed += failed;
   }
 
   /** Moves held counts whose period is over into the exported totals. */

@@ -13,6 +13,8 @@ export const KEY_LAYOUTS = {
   conn: { ints: 7, strings: 1 },
   /** uid, cgroup, family, address hi, address lo, port, method, tls, host, path */
   req: { ints: 8, strings: 2 },
+  /** as `req`: a request whose response had a failure status */
+  reqf: { ints: 8, strings: 2 },
   /** uid, cgroup, family, address hi, address lo, port, protocol, host name asked for */
   q: { ints: 7, strings: 1 },
   /** uid, cgroup, path (cut after the components that name the dependency) */

@@ -16,7 +16,7 @@ export type LibraryKind = 'libc' | 'libssl';
 /** The functions each kind's probes use. */
 export const WANTED_SYMBOLS: Record<LibraryKind, readonly string[]> = {
   libc: ['getaddrinfo'],
-  libssl: ['SSL_write', 'SSL_write_ex', 'SSL_ctrl', 'SSL_free'],
+  libssl: ['SSL_write', 'SSL_write_ex', 'SSL_read', 'SSL_read_ex', 'SSL_ctrl', 'SSL_free'],
 };
 
 /** What a mapped file is, from its path in /proc/<pid>/maps. */

@@ -15,6 +15,8 @@ export interface NamedEvent {
   destination: Destination;
   unit: AgentUnit;
   failed: boolean;
+  /** A failure of an event another map counted already (a response's status: the request was counted in `req`). */
+  failureOnly: boolean;
 }
 
 const AF_INET = 2n;
@@ -49,17 +51,19 @@ const DB_SYSTEMS: Record<string, { dbSystem: string; unit: AgentUnit }> = {
 
 export function nameEvent(map: CountMap, key: DecodedKey, profile: Profile): NamedEvent | undefined {
   const [uid, cgroup] = key.ints as [bigint, bigint];
-  const base = { uid: Number(uid), cgroup };
+  const base = { uid: Number(uid), cgroup, failureOnly: false };
   switch (map) {
     case 'conn': {
       const [, , family, hi, lo, port, failed] = key.ints as bigint[] as [bigint, bigint, bigint, bigint, bigint, bigint, bigint];
       return { ...base, destination: classifyDestination(target(key.strings[0]!, family, hi, lo, port), profile), unit: 'connection', failed: failed !== 0n };
     }
-    case 'req': {
+    case 'req':
+    case 'reqf': {
       const [, , family, hi, lo, port] = key.ints as [bigint, bigint, bigint, bigint, bigint, bigint];
       const t = target(key.strings[0]!, family, hi, lo, port);
       t.path = key.strings[1]!;
-      return { ...base, destination: classifyDestination(t, profile), unit: 'request', failed: false };
+      const failed = map === 'reqf';
+      return { ...base, destination: classifyDestination(t, profile), unit: 'request', failed, failureOnly: failed };
     }
     case 'q': {
       const [, , family, hi, lo, port, protocol] = key.ints as [bigint, bigint, bigint, bigint, bigint, bigint, bigint];

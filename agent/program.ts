@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { CLIENT_OK_STATUS } from '../contract/http-client-status.js';
 import { DISABLED_ENV } from '../contract/preload-env.js';
 
 // agent/programs/ next to this module (tsx), or from the bundled dist/cli.js, ../agent/programs/.
@@ -23,6 +24,8 @@ export type ProbeGroup = (typeof PROBE_GROUPS)[number];
 export const COUNT_MAPS = {
   conn: 'tcp',
   req: 'writes',
+  /** Requests whose response had a failure status: each also counted in `req`. */
+  reqf: 'writes',
   q: 'writes',
   open: 'files',
   openrel: 'files',
@@ -153,6 +156,18 @@ export function buildProgram(input: ProgramInput): string {
     HOST_WORDS: words(input.strlen),
     LOWEST_BYTE: part('lowest-byte.inc').replace(/\n$/, ''),
   }).replace(/\n$/, '');
+  const responseStatus = fill(part('response-status.inc'), {
+    W_HTTP: word('HTTP/1.'),
+    OK_FROM: String(CLIENT_OK_STATUS.from),
+    OK_BELOW: String(CLIENT_OK_STATUS.below),
+  }).replace(/\n$/, '');
+  // Responses over TLS: SSL_read returns the byte count, SSL_read_ex writes it through its 4th argument.
+  const reads = groups.has('tls') && groups.has('writes')
+    ? [
+        { READ_FUNCTION: 'SSL_read', READ_BYTES: '(uint64)0' },
+        { READ_FUNCTION: 'SSL_read_ex', READ_BYTES: '(uint64)arg3' },
+      ].filter((r) => input.libssl.some((l) => l.symbols.has(r.READ_FUNCTION)))
+    : [];
   const out: string[] = [];
 
   const seeds = [...input.seedMarks].map(([pid, mark]) => `  @mark[${pid}] = ${mark};`);
@@ -161,6 +176,9 @@ export function buildProgram(input: ProgramInput): string {
   if (!groups.has('tls')) declarations.push('  @tlson[0] = 0;');
   if (!groups.has('tls') || !groups.has('writes')) declarations.push('  @tlssk[0] = (uint64)0;');
   if (!groups.has('writes') && !groups.has('tls')) declarations.push('  @busy[0] = 0;');
+  if (!groups.has('tls')) declarations.push('  @tlsw[0] = ((uint64)0, (int64)0, (uint64)0);', '  @sni[0] = "";');
+  // tls-sni.bt's SSL_free drops a waiting request (request-record.bt, with the writes).
+  if (!groups.has('writes')) declarations.push('  @rq[(uint64)0, (uint64)0] = ((uint64)0, (uint64)0);', '  @rqhost[(uint64)0, (uint64)0] = "";', '  @rqpath[(uint64)0, (uint64)0] = "";');
   if (!groups.has('dns')) declarations.push('  @dns[0, 0] = ((uint64)0, (uint64)0, (uint64)0);', '  @dnsname[0, 0] = "";', '  @dnsn[0] = (uint64)0;');
   out.push(
     fill(part('marks.bt'), {
@@ -194,6 +212,11 @@ export function buildProgram(input: ProgramInput): string {
       declarations.push('  @sni[0] = "";');
     }
     out.push(fill(part('tls.bt'), { ...common, HTTP_PARSE: httpParse, SSL_WRITE: write, SSL_WRITE_RETURN: writeReturn }));
+    for (const r of reads) out.push(fill(part('tls-read.bt'), { ...common, ...r, SSL_READ: attach(input.libssl, 'uprobe', r.READ_FUNCTION) }));
+    if (reads.length > 0) {
+      const readReturn = reads.map((r) => attach(input.libssl, 'uretprobe', r.READ_FUNCTION)).join(',\n');
+      out.push(fill(part('tls-read-return.bt'), { ...common, SSL_READ_RETURN: readReturn, RESPONSE_STATUS: responseStatus }));
+    }
   }
   if (groups.has('writes')) {
     const writes = [
@@ -204,6 +227,9 @@ export function buildProgram(input: ProgramInput): string {
     ];
     for (const w of writes) out.push(fill(part('writes.bt'), { ...common, ...w }));
     out.push(fill(part('http.bt'), { ...common, HTTP_PARSE: httpParse }));
+    out.push(fill(part('request-record.bt'), { ...common, HTTP_PARSE: httpParse }));
+    out.push(fill(part('request-end.bt'), common));
+    out.push(fill(part('recv.bt'), { ...common, RESPONSE_STATUS: responseStatus }));
   }
   if (groups.has('files')) {
     for (const prefix of input.nfsPrefixes) {
@@ -237,7 +263,7 @@ export function buildProgram(input: ProgramInput): string {
   }
   const files = groups.has('files') && input.nfsPrefixes.length > 0;
   const countMaps = (Object.keys(COUNT_MAPS) as CountMap[]).filter((map) => groups.has(COUNT_MAPS[map]) && (COUNT_MAPS[map] !== 'files' || files));
-  const stateMaps = [...new Set(['mark', 'ready', ...(groups.has('tcp') ? ['sk', 'skname', 'busy', 'cfd', 'fdsk', 'skfd'] : []), ...(groups.has('writes') ? ['plain', 'scratch'] : []), ...(groups.has('dns') ? ['gai', 'dns', 'dnsname', 'dnsn'] : []), ...(groups.has('tls') ? ['sni', 'tlsw', 'tlson', 'tlssk', 'scratch'] : []), ...(files ? ['openp', 'openr', 'openf', 'cwd', 'cwdon', 'cdp', 'rlk', 'cwdask', 'cutv'] : [])])];
+  const stateMaps = [...new Set(['mark', 'ready', ...(groups.has('tcp') ? ['sk', 'skname', 'busy', 'cfd', 'fdsk', 'skfd'] : []), ...(groups.has('writes') ? ['plain', 'scratch', 'rqw', 'rq', 'rqhost', 'rqpath', 'skssl', 'rcv'] : []), ...(groups.has('dns') ? ['gai', 'dns', 'dnsname', 'dnsn'] : []), ...(groups.has('tls') ? ['sni', 'tlsw', 'tlson', 'tlssk', 'scratch'] : []), ...(reads.length > 0 ? ['tlsr'] : []), ...(files ? ['openp', 'openr', 'openf', 'cwd', 'cwdon', 'cdp', 'rlk', 'cwdask', 'cutv'] : [])])];
   const dnsCleanup = groups.has('dns')
     ? ['    if (@dnsn[pid] != 0) {', '      delete(@dnsn[pid]);', ...Array.from({ length: 8 }, (_, i) => `      if (@dns[pid, ${i}].2 != 0) { delete(@dns[pid, ${i}]); delete(@dnsname[pid, ${i}]); }`), '    }']
     : [];
@@ -245,7 +271,12 @@ export function buildProgram(input: ProgramInput): string {
     fill(part('footer.bt'), {
       ...common,
       INTERVAL: String(input.intervalSeconds),
-      THREAD_CLEANUP: groups.has('tcp') ? '  if (@cfd[tid] != 0) { delete(@cfd[tid]); }' : '',
+      // A thread that ends inside a probed call leaves what its entry stored.
+      THREAD_CLEANUP: [
+        ...(groups.has('tcp') ? ['  if (@cfd[tid] != 0) { delete(@cfd[tid]); }'] : []),
+        ...(groups.has('writes') ? ['  if (@rcv[tid].0 != 0) { delete(@rcv[tid]); }', '  if (@rqw[tid].0 != 0) { delete(@rqw[tid]); }'] : []),
+        ...(reads.length > 0 ? ['  if (@tlsr[tid].0 != 0) { delete(@tlsr[tid]); }'] : []),
+      ].join('\n'),
       EXIT_CLEANUP: dnsCleanup.length === 0 ? '    // only the mark is kept per process' : dnsCleanup.join('\n'),
       PRINT_MAPS: countMaps.map((map) => `  print(@${map});`).join('\n'),
       // Cleared after each print: an ask between the two is lost (the daemon's next scan of that process is after its next chdir).

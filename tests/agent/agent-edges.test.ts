@@ -45,6 +45,7 @@ const T = {
   latepreloaded: tool('latepreloaded', 52013),
   latecwd: tool('latecwd', 52014),
   hosttool: tool('hosttool', 52015),
+  statustool: tool('statustool', 52016),
 };
 /** Known to the agent only through its uid map (not in the private passwd). */
 const MAPPED = T.curltool;
@@ -81,12 +82,13 @@ function edges(samples: ExposedSample[], name: string): Record<string, number> {
   return out;
 }
 
-async function waitForEdges(expected: Record<string, number>, timeoutMs: number): Promise<ExposedSample[]> {
+async function waitForEdges(expected: Record<string, number>, timeoutMs: number, failures: Record<string, number> = {}): Promise<ExposedSample[]> {
   const deadline = Date.now() + timeoutMs;
+  const reached = (seen: Record<string, number>, wanted: Record<string, number>): boolean => Object.entries(wanted).every(([k, v]) => (seen[k] ?? 0) >= v);
   for (;;) {
     const samples = await scrape();
-    const seen = edges(samples, 'toolforge_internal_dependencies_total');
-    if (Object.entries(expected).every(([k, v]) => (seen[k] ?? 0) >= v) || Date.now() > deadline) return samples;
+    const done = reached(edges(samples, 'toolforge_internal_dependencies_total'), expected) && reached(edges(samples, 'toolforge_internal_dependency_failures_total'), failures);
+    if (done || Date.now() > deadline) return samples;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
@@ -107,7 +109,11 @@ before(async () => {
   calleeServer = startProcess({ name: 'callee (https)', command: process.execPath, args: [fixtureApp('mediawiki/server.mjs')], env: { PATH: process.env.PATH, TLS_CERT_FILE: calleeTls.certFile, TLS_KEY_FILE: calleeTls.keyFile } });
   stops.push(() => calleeServer.stop());
   const calleePort = Number((await calleeServer.waitForOutput(/listening (\d+)/))[1]);
-  plainServer = http.createServer((_req, res) => res.writeHead(200).end('ok'));
+  // /status/NNN answers NNN (for the failed requests), anything else 200.
+  plainServer = http.createServer((req, res) => {
+    const status = /^\/status\/([0-9]{3})(\?|$)/.exec(req.url ?? '');
+    res.writeHead(status === null ? 200 : Number(status[1]), status?.[1] === '302' ? { location: '/api' } : {}).end('ok');
+  });
   await new Promise<void>((resolve) => plainServer.listen(0, '127.0.0.1', resolve));
   stops.push(() => new Promise((resolve) => plainServer.close(resolve)));
   plainPort = (plainServer.address() as { port: number }).port;
@@ -249,6 +255,13 @@ const E = {
     'hosttool callee web request': 1,
     'hosttool local:loopback  request': 1,
   },
+  // Failed requests (status outside [100, 400)) are requests too: urllib 200 + 404, requests
+  // 200 + 404 + 200 on one TLS connection, 500 + 200 + 404 + 302 on one plain connection.
+  statustool: {
+    'statustool wikimedia:mediawiki en.wikipedia.org request': 2,
+    'statustool wikimedia:mediawiki de.wikipedia.org request': 3,
+    'statustool callee web request': 4,
+  },
   // Relative opens after cd into another tool's home and into the dumps; none after cd /tmp.
   reltool: { 'reltool callee nfs open': 1, 'reltool wmcs:dumps public/enwiki open': 1, 'reltool wmcs:dumps public/dewiki open': 1 },
   // Started while the probes were loading: the opt-out and the preload mark still hold,
@@ -267,6 +280,7 @@ test('every tool: each edge with its exact count, detail and unit; nothing else'
   await run('node tool with the preload', { command: process.execPath, args: [path.join(clients, 'node-tool.cjs')], env: { ...world.toolEnv('preloaded'), ...pythonEnv, PATH: process.env.PATH, NODE_OPTIONS: `--require ${world.preload}` } }, T.preloaded);
   await run('opted-out python tool', { command: PYTHON, args: [path.join(clients, 'python-tool.py')], env: { ...pythonEnv, TOOLFORGE_TRACING_DISABLED: 'true' } }, T.optout);
   await run('forged SNI and Host', { command: PYTHON, args: [path.join(clients, 'forged-host.py')], env: { ...pythonEnv, PORT: pythonEnv.WIKI_PORT, FORGED_HOST: 'callee.toolforge.org' } }, T.forger);
+  await run('error statuses', { command: PYTHON, args: [path.join(clients, 'status-tool.py')], env: pythonEnv }, T.statustool);
   await run('late Host headers', { command: PYTHON, args: [path.join(clients, 'late-host.py')], env: { ...pythonEnv, PLAIN_PORT: String(plainPort) } }, T.hosttool);
   await run(
     'relative opens',
@@ -279,9 +293,20 @@ test('every tool: each edge with its exact count, detail and unit; nothing else'
   }
 
   const expected = Object.assign({}, ...Object.values(E)) as Record<string, number>;
-  const samples = await waitForEdges(expected, 60_000);
+  // One failure per response with a failure status, none for the others (the statustool
+  // counts above; php-curl's /w/index.php and late-host.py's are pages the wiki does not
+  // have: 404, read through SSL_read and SSL_read_ex); the refused connect.
+  const failures = {
+    'shelljob local:loopback  connection': 1,
+    'phptool wikimedia:mediawiki en.wikipedia.org request': 1,
+    'hosttool wikimedia:mediawiki de.wikipedia.org request': 1,
+    'statustool wikimedia:mediawiki en.wikipedia.org request': 1,
+    'statustool wikimedia:mediawiki de.wikipedia.org request': 1,
+    'statustool callee web request': 2,
+  };
+  const samples = await waitForEdges(expected, 60_000, failures);
   assert.deepEqual(edges(samples, 'toolforge_internal_dependencies_total'), expected);
-  assert.deepEqual(edges(samples, 'toolforge_internal_dependency_failures_total'), { 'shelljob local:loopback  connection': 1 });
+  assert.deepEqual(edges(samples, 'toolforge_internal_dependency_failures_total'), failures);
   // The service-graph copies carry the same edges (summed over units), marked as the agent's.
   const graph = samples.filter((s) => s.name === 'traces_service_graph_request_total' && s.labels.client === 'pybot');
   assert.deepEqual(

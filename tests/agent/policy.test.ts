@@ -18,6 +18,9 @@ import { groupsFor } from '../../agent/preflight.js';
 import { markOfEnvironment } from '../../agent/process-marks.js';
 import { buildProgram, cutDepth, mapAtLine, markerMatch, runnableGroups, word, PROBE_GROUPS } from '../../agent/program.js';
 import { profileByName } from '../../topology/index.js';
+import { CLIENT_OK_STATUS } from '../../contract/http-client-status.js';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { parseResponseStatus } from '@opentelemetry/instrumentation-http/build/src/utils.js';
 
 const toolforge = profileByName('toolforge');
 
@@ -105,6 +108,9 @@ test('program: groups follow the libraries and features; literals are words; hel
   // A working directory may be the prefix without its '/'.
   assert.ok(program.includes('else if ($w == 0x72702f617461642f && (*(uint64 *)($a + 8) & 0xffffffffffff) == 0x7463656a6f) { $d = 4; }'));
   assert.match(program, /if \(\$w == 0x72702f617461642f\) \{/);
+  // The response's status compared with the contract's numbers, read as the 3 digits after "HTTP/1.".
+  assert.ok(program.includes(`if ($st < ${CLIENT_OK_STATUS.from} || $st >= ${CLIENT_OK_STATUS.below}) {`), 'the failure rule written in');
+  assert.ok(program.includes(`== ${word('HTTP/1.')}`));
   const line = program.split('\n').findIndex((l) => l.includes('@open[uid')) + 1;
   assert.equal(mapAtLine(program, line, 1), 'open');
   assert.throws(() => buildProgram({ groups: new Set(), minUid: 0, intervalSeconds: 1, keyByCgroup: false, preloadMarker: 'x"y', nfsPrefixes: [], libc: [], libssl: [], seedMarks: new Map(), strlen: 64, headerScanBytes: 64, daemonPid: 1 }), /at least 8|characters other/);
@@ -140,14 +146,14 @@ test('reader and increments: batches, cumulative totals per run, a restart start
 test('counters: a new series is exported at 0 first, then its count; totals only grow', () => {
   const counts = new DependencyCounts(1000);
   const labels = { tool: 't', dependency: 'd', detail: '', unit: 'connection' as const };
-  counts.add(labels, 2, true, 0);
+  counts.add(labels, 2, 2, 0);
   assert.deepEqual([...counts.all()].map((e) => [e.total, e.failed]), [[0, 0]]);
-  counts.add(labels, 1, false, 500);
+  counts.add(labels, 1, 0, 500);
   counts.release(999);
   assert.deepEqual([...counts.all()].map((e) => [e.total, e.failed]), [[0, 0]]);
   counts.release(1000);
   assert.deepEqual([...counts.all()].map((e) => [e.total, e.failed]), [[3, 2]]);
-  counts.add(labels, 4, false, 2000);
+  counts.add(labels, 4, 0, 2000);
   assert.deepEqual([...counts.all()].map((e) => e.total), [7]);
 });
 
@@ -164,4 +170,17 @@ test('config: every key named in its error, the command line named as such', asy
   await assert.rejects(loadConfig(path.join(dir, 'bad.yaml'), {}), (e: Error) => e instanceof ConfigError && /invalid YAML/.test(e.message));
   await writeFile(path.join(dir, 'uids.yaml'), 'abc: tools.x\n');
   await assert.rejects(loadUidMap(path.join(dir, 'uids.yaml')), /key "abc": must be a numeric uid/);
+});
+
+test("failed requests: the agent's status rule is the one the preload's CLIENT spans get their error status by", () => {
+  for (let status = 0; status < 1000; status++) {
+    const preload = parseResponseStatus(SpanKind.CLIENT, status) === SpanStatusCode.ERROR;
+    const agent = status < CLIENT_OK_STATUS.from || status >= CLIENT_OK_STATUS.below;
+    assert.equal(agent, preload, `status ${status}`);
+  }
+  // A response's failure adds to the failed count only: its request was counted already.
+  const failed = nameEvent('reqf', { ints: [1n, 0n, 2n, 0n, 1n, 443n, 1n, 1n], strings: ['en.wikipedia.org', '/w/api.php'] }, toolforge)!;
+  assert.deepEqual([failed.unit, failed.failed, failed.failureOnly, failed.destination.node], ['request', true, true, 'wikimedia:mediawiki']);
+  const request = nameEvent('req', { ints: [1n, 0n, 2n, 0n, 1n, 443n, 1n, 1n], strings: ['en.wikipedia.org', '/w/api.php'] }, toolforge)!;
+  assert.deepEqual([request.failed, request.failureOnly], [false, false]);
 });
