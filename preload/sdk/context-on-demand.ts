@@ -17,8 +17,9 @@ import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
  *
  * Propagation starts (`startPropagating`) when the app loads a package the preload
  * instruments (a database or Redis client, express, koa: sdk.ts), which is usually
- * before its first request, or else when the SDK starts its first span
- * (PropagateFromFirstSpan), i.e. the first outgoing HTTP call or fetch. From then on
+ * before its first request, or else at the first outgoing HTTP call (the preload's
+ * CLIENT span, client/http-client-spans.ts) or the first span the SDK starts
+ * (PropagateFromFirstSpan), i.e. a fetch. From then on
  * every context follows async continuations as with OpenTelemetry's
  * AsyncLocalStorageContextManager. What is left to the second trigger: a first call
  * made in the request's synchronous code (http.get or fetch in the handler) has the

@@ -8,7 +8,7 @@ import { ServerSpan, type RequestFacts, type ServerSpanSettings } from './server
 
 /**
  * SERVER spans for incoming HTTP requests, without @opentelemetry/instrumentation-http's
- * server side (which stays on for outgoing requests). That one computes and records far
+ * server side (outgoing requests: client/http-client-spans.ts). That one computes and records far
  * more per request than the graph or the privacy rules allow out of the pod; measured on
  * a hello-world app the whole preload cost ~60 us of CPU per request with it and
  * ~30-40 us with this (bench/preload-overhead.ts, "CPU us/req"). The span carries only what may leave the pod: method,
