@@ -10,5 +10,13 @@
  */
 export const preloadReadGrant = (preloadDir: string): string => `--allow-fs-read=${preloadDir}/*`;
 
+/**
+ * The one line printed when the permission model does not let the preload read its
+ * directory: by preload/gate/gate.ts, and by the webhook's `--import` gate
+ * (webhook/preload-entry.ts), which then never loads the preload at all.
+ */
+export const unreadableNotice = (preloadDir: string): string =>
+  `toolforge-tracing: the permission model does not allow reading ${preloadDir}; tracing is off, the app runs normally (${preloadReadGrant(preloadDir)} turns it on)`;
+
 /** The flags that turn the permission model on (`--experimental-permission`: Node 20 and 22 before 22.13). */
 export const PERMISSION_FLAGS: readonly string[] = ['--permission', '--experimental-permission'];

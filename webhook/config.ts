@@ -21,6 +21,9 @@ const namespacePattern = z
   .string()
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$|^[a-z0-9][-a-z0-9]*\*$/, 'must be a namespace name, or a prefix ending in "*"');
 
+/** An image reference, or a prefix pattern ending in `*`. */
+const imagePattern = z.string().regex(/^[^\s*]+\*?$/, 'must be an image reference, or a prefix ending in "*"');
+
 const labelValue = z.string().regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, 'must be a Kubernetes label value');
 
 
@@ -84,6 +87,15 @@ export const configSchema = z.strictObject({
        * as root. Tool pods always set their own uid, which the init container inherits.
        */
       fallbackRunAsUser: z.int().min(1).max(2147483647).default(65534),
+      /**
+       * Images known to run Node.js 20 or later: their containers load the preload through
+       * `--import=data:...` (webhook/preload-entry.ts), which Node 20's permission model cannot
+       * stop; any other image gets `--require` (Node 12 and 16 refuse `--import`). Toolforge's
+       * node20 images (trixie), named as toollabs-images' build.py tags them, under both registry names.
+       */
+      importImages: z
+        .array(imagePattern)
+        .default(['docker-registry.svc.toolforge.org/toolforge-node20-sssd-*', 'docker-registry.tools.wmflabs.org/toolforge-node20-sssd-*']),
     })
     .prefault({}),
 

@@ -14,7 +14,6 @@ import {
   mountPath,
   nodeNameEnv,
   podNameEnv,
-  preloadFile,
   profileEnv,
   skippedContainersAnnotation,
   volumeName,
@@ -35,6 +34,7 @@ import {
 } from '../contract/preload-env.js';
 import { startsNodeOnlyWithPermissionModel } from './permission-model.js';
 import { preloadReadGrant } from '../contract/preload-read-grant.js';
+import { imageMatches, preloadEntry } from './preload-entry.js';
 
 export interface PatchOp {
   op: 'add' | 'replace';
@@ -159,9 +159,11 @@ function containerEnv(
   const existing = container.env ?? [];
   const has = (name: string) => existing.some((e) => e.name === name);
   const previousAttributes = existing.findLast((e) => e.name === RESOURCE_ATTRIBUTES_ENV)?.value;
-  // Node 20 under the permission model does not start unless it may read the preload (webhook/permission-model.ts).
+  // Under the permission model the preload needs its directory readable (webhook/permission-model.ts):
+  // else Node 20 does not start with --require, and the --import gate leaves the app untraced.
   const grant = startsNodeOnlyWithPermissionModel(container) ? `${preloadReadGrant(path)} ` : '';
-  const preloadOptions = `${grant}--require ${path}/${preloadFile}`;
+  const form = imageMatches(container.image, config.injection.importImages) ? 'import' : 'require';
+  const preloadOptions = `${grant}${preloadEntry(path, form)}`;
   const lastNodeOptions = existing.findLastIndex((e) => e.name === 'NODE_OPTIONS');
 
   const kept = existing

@@ -4,6 +4,7 @@
  * run, including the node12/node16 images Toolforge still has.
  */
 import { DISABLED_ENV } from '../../contract/preload-env.js';
+import { unreadableNotice } from '../../contract/preload-read-grant.js';
 
 export type GateDecision = { start: true } | { start: false; message?: string };
 
@@ -45,10 +46,7 @@ export function gate(env: Record<string, string | undefined>, nodeVersion: strin
     };
   }
   if (permissions !== undefined && !permissions.readsPreload) {
-    return {
-      start: false,
-      message: `toolforge-tracing: the permission model does not allow reading ${permissions.dir}; tracing is off, the app runs normally (--allow-fs-read=${permissions.dir}/* turns it on)`,
-    };
+    return { start: false, message: unreadableNotice(permissions.dir) };
   }
   return { start: true };
 }

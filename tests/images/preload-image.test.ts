@@ -18,6 +18,7 @@ import { parseConfig } from '../../webhook/config.js';
 import { mountPath } from '../../webhook/names.js';
 import { buildPatch } from '../../webhook/patch.js';
 import { decide } from '../../webhook/policy.js';
+import { preloadEntry } from '../../webhook/preload-entry.js';
 import { imageStore, type ImageFile, type ImageStore } from '../support/buildah.js';
 import { repoRoot } from '../support/preload-bundle.js';
 import { clientSpans, serverSpans, toPeer } from '../preload/span-queries.js';
@@ -120,14 +121,15 @@ describe('the preload init image (preload/Containerfile, FROM scratch)', { timeo
     ] as const) {
       test(`a ${kind} tool started with the webhook's NODE_OPTIONS, pointed at the copy, runs traced`, async () => {
         const nodeOptions = app.env!.find((e) => e.name === 'NODE_OPTIONS')!.value!;
-        assert.equal(nodeOptions, `--require ${mountPath}/preload.cjs`);
+        // A node20 image: the --import gate, which requires the copy (webhook/preload-entry.ts).
+        assert.equal(nodeOptions, preloadEntry(mountPath, 'import'));
         const callee = await world.startTool({ tool: 'callee', app: fixtureApp('callee/app.cjs'), preload: false });
         const service = `from-image-${kind.toLowerCase()}`;
         const tool = await world.startTool({
           tool: 'bot',
           app: fixtureApp(fixture),
           preload: false,
-          env: { NODE_OPTIONS: nodeOptions.replace(mountPath, emptyDir), OTEL_SERVICE_NAME: service, CALLEE_URL: `http://callee.toolforge.org:${callee.port}` },
+          env: { NODE_OPTIONS: nodeOptions.replaceAll(mountPath, emptyDir), OTEL_SERVICE_NAME: service, CALLEE_URL: `http://callee.toolforge.org:${callee.port}` },
         });
         const route = kind === 'ESM' ? '/work' : '/sync';
         const res = await fetch(`http://127.0.0.1:${tool.port}${route}`);

@@ -3,13 +3,15 @@
 // preload: same output and exit code. The preload starts only when what it needs is
 // allowed (its directory; worker threads for an ES module app), else says in one line
 // which flag turns it on. Node 20 refuses to load a --require'd file the app may not read,
-// before any of our code runs: the webhook grants the read in NODE_OPTIONS when the pod
-// spec shows that every Node it starts runs under the permission model (every other Node
-// refuses the grant), and the preload takes the grant out of what children inherit.
+// before any of our code runs: so for images known to run Node 20 or later the webhook
+// loads the preload through an `--import=data:` gate that reads no file first
+// (webhook/preload-entry.ts), and for any image it grants the read in NODE_OPTIONS when
+// the pod spec shows that every Node it starts runs under the permission model (every
+// other Node refuses the grant); the preload takes the grant out of what children inherit.
 // These runs take NODE_OPTIONS from the real patch and the preload at /toolforge-tracing
-// (a bind mount, as the pod's volume). A flag the spec does not show (a script) still
-// stops Node 20: asserted, so docs/operators/preload.md stays true. Node 18 has no
-// permission model.
+// (a bind mount, as the pod's volume). With `--require` (an image whose Node is unknown),
+// a flag the spec does not show (a script) still stops Node 20: asserted, so
+// docs/operators/preload.md stays true. Node 18 has no permission model.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -29,6 +31,8 @@ import { runToExit, type Completed, type ProcessSpec } from '../support/processe
 import { toolAccounts, type ToolAccounts } from '../support/tool-accounts.js';
 import { fixtureApp } from '../support/toolforge-world.js';
 import { clientSpans } from './span-queries.js';
+import { preloadEntry } from '../../webhook/preload-entry.js';
+import { unreadableNotice } from '../../contract/preload-read-grant.js';
 
 const RUNTIMES = [20, 22, 24] as const;
 const appDir = path.dirname(fixtureApp('permission/app.cjs'));
@@ -154,10 +158,23 @@ describe('the Node.js permission model', () => {
 
 const permissionFlag = (node: (typeof RUNTIMES)[number]): string => (node === 20 ? '--experimental-permission' : '--permission');
 
-/** The app container of a jobs-api pod running `script` (`sh -c`, as Toolforge jobs do), after the real webhook's patch. */
-function patchedContainer(tool: string, command: string[]): V1Container {
+/**
+ * The images of the two NODE_OPTIONS forms (webhook/preload-entry.ts): a build-service
+ * image, whose Node the webhook cannot know, gets `--require`; Toolforge's node20 image
+ * (in the default `injection.importImages`) gets the `--import=data:` gate. The test runs
+ * the Node binary it names whatever the image says, so each form meets Node 20, 22 and 24.
+ */
+const FORMS = {
+  require: 'tools-harbor.wmcloud.org/tool-perm/tool-perm:latest',
+  import: 'docker-registry.tools.wmflabs.org/toolforge-node20-sssd-base:latest',
+} as const;
+type Form = keyof typeof FORMS;
+
+/** The app container of a jobs-api pod with `image` running `command`, after the real webhook's patch. */
+function patchedContainer(tool: string, command: string[], form: Form): V1Container {
   const job = jobPod({ tool });
   job.spec!.containers[0]!.command = command;
+  job.spec!.containers[0]!.image = FORMS[form];
   const result = admit(review(job), { config: parseConfig({}), version: 'test', namespaceInfo: () => undefined });
   assert.equal(result.outcome, 'injected', JSON.stringify(result));
   assert.ok(result.status === 200);
@@ -184,41 +201,54 @@ function runContainer(container: V1Container, preloaded = true): Promise<Complet
   return runToExit(pod.wrap(spec));
 }
 
-const GRANTED = `--allow-fs-read=${MOUNT}/* --require ${MOUNT}/preload.cjs`;
+const GRANT = `--allow-fs-read=${MOUNT}/*`;
+const entry = (form: Form): string => preloadEntry(MOUNT, form);
+const NOTICE = unreadableNotice(MOUNT);
+
+/** Runs the container without and with the preload: the same exit code 3 and stdout; the preloaded run's stderr, less the bare run's lines. */
+async function asWithout(container: V1Container, stdout = 'status 200\n'): Promise<string[]> {
+  const bare = await runContainer(container, false);
+  const withPreload = await runContainer(container);
+  assert.equal(bare.code, 3, bare.stderr);
+  assert.equal(bare.stdout, stdout);
+  assert.equal(withPreload.code, 3, withPreload.stderr);
+  assert.equal(withPreload.stdout, bare.stdout, withPreload.stderr);
+  return linesBeyond(samePid(withPreload.stderr), samePid(bare.stderr));
+}
 
 describe("the permission model, with NODE_OPTIONS from the webhook's patch", () => {
-  for (const node of RUNTIMES) {
-    it(`Node ${node}: a job whose command starts Node with the permission flag gets the read grant, runs as without the preload, and is traced`, async () => {
-      const tool = `perm-granted-${node}`;
-      const container = patchedContainer(tool, ['/bin/sh', '-c', '--', `exec ${nodeBinary(node)} ${permissionFlag(node)} --allow-fs-read=${appDir}/* ${appDir}/app.cjs`]);
-      assert.equal(envOf(container, 'NODE_OPTIONS'), GRANTED);
-      const bare = await runContainer(container, false);
-      const withPreload = await runContainer(container);
-      assert.equal(bare.code, 3, bare.stderr);
-      assert.equal(bare.stdout, 'status 200\n');
-      assert.equal(withPreload.code, 3, withPreload.stderr);
-      assert.equal(withPreload.stdout, bare.stdout);
-      assert.equal(samePid(withPreload.stderr), samePid(bare.stderr));
-      const spans = await receiver.waitFor((s) => clientSpans(s, tool).length > 0, 10000, `${tool}'s client span`);
-      assert.deepEqual(clientSpans(spans, tool).map((s) => s.attributes['url.full']), [targetUrl]);
-    });
+  for (const form of ['require', 'import'] as const) {
+    for (const node of RUNTIMES) {
+      it(`${form} form, Node ${node}: a job whose command starts Node with the permission flag gets the read grant, runs as without the preload, and is traced`, async () => {
+        const tool = `perm-granted-${form}-${node}`;
+        const container = patchedContainer(tool, ['/bin/sh', '-c', '--', `exec ${nodeBinary(node)} ${permissionFlag(node)} --allow-fs-read=${appDir}/* ${appDir}/app.cjs`], form);
+        assert.equal(envOf(container, 'NODE_OPTIONS'), `${GRANT} ${entry(form)}`);
+        assert.deepEqual(await asWithout(container), []);
+        const spans = await receiver.waitFor((s) => clientSpans(s, tool).length > 0, 10000, `${tool}'s client span`);
+        assert.deepEqual(clientSpans(spans, tool).map((s) => s.attributes['url.full']), [targetUrl]);
+      });
 
-    it(`Node ${node}: Node children (spawn with no permission flags, fork) run as without the preload`, async () => {
-      const tool = `perm-child-${node}`;
-      const container = patchedContainer(tool, [
-        '/bin/sh',
-        '-c',
-        '--',
-        `exec ${nodeBinary(node)} ${permissionFlag(node)} --allow-fs-read=${appDir}/* --allow-child-process ${appDir}/spawns-node.cjs`,
-      ]);
-      assert.equal(envOf(container, 'NODE_OPTIONS'), GRANTED);
-      const bare = await runContainer(container, false);
+      it(`${form} form, Node ${node}: Node children (spawn with no permission flags, fork) run as without the preload`, async () => {
+        const tool = `perm-child-${form}-${node}`;
+        const container = patchedContainer(
+          tool,
+          ['/bin/sh', '-c', '--', `exec ${nodeBinary(node)} ${permissionFlag(node)} --allow-fs-read=${appDir}/* --allow-child-process ${appDir}/spawns-node.cjs`],
+          form,
+        );
+        assert.equal(envOf(container, 'NODE_OPTIONS'), `${GRANT} ${entry(form)}`);
+        assert.deepEqual(await asWithout(container, 'spawned: child ran\nspawned exit 0\nforked: child ran\nforked exit 0\n'), []);
+      });
+    }
+
+    it(`${form} form, Node 20 without the permission model: no grant (Node would refuse it), the app runs as without the preload and is traced`, async () => {
+      const tool = `perm-off-${form}-20`;
+      const container = patchedContainer(tool, ['/bin/sh', '-c', '--', `exec ${nodeBinary(20)} ${appDir}/app.cjs`], form);
+      assert.equal(envOf(container, 'NODE_OPTIONS'), entry(form));
       const withPreload = await runContainer(container);
-      assert.equal(bare.code, 3, bare.stderr);
-      assert.equal(bare.stdout, 'spawned: child ran\nspawned exit 0\nforked: child ran\nforked exit 0\n');
       assert.equal(withPreload.code, 3, withPreload.stderr);
-      assert.equal(withPreload.stdout, bare.stdout, withPreload.stderr);
-      assert.equal(samePid(withPreload.stderr), samePid(bare.stderr));
+      assert.equal(withPreload.stdout, 'status 200\n');
+      assert.equal(withPreload.stderr, '');
+      await receiver.waitFor((s) => clientSpans(s, tool).length > 0, 10000, `${tool}'s client span`);
     });
   }
 
@@ -229,30 +259,48 @@ describe("the permission model, with NODE_OPTIONS from the webhook's patch", () 
       [22, 1, /ERR_MISSING_OPTION/],
       [24, 1, /ERR_MISSING_OPTION/],
     ] as const) {
-      const r = await runToExit({ name: `grant-without-model-${node}`, command: nodeBinary(node), args: ['-e', 'console.log("ran")'], env: { PATH: process.env.PATH, NODE_OPTIONS: GRANTED } });
+      const r = await runToExit({ name: `grant-without-model-${node}`, command: nodeBinary(node), args: ['-e', 'console.log("ran")'], env: { PATH: process.env.PATH, NODE_OPTIONS: `${GRANT} ${entry('require')}` } });
       assert.equal(r.code, code, `Node ${node}: ${r.stderr}`);
       assert.equal(r.stdout, '');
       assert.match(r.stderr, message);
     }
   });
 
-  it('Node 20 without the permission model: no grant (Node would refuse it), the app runs as without the preload and is traced', async () => {
-    const tool = 'perm-off-20';
-    const container = patchedContainer(tool, ['/bin/sh', '-c', '--', `exec ${nodeBinary(20)} ${appDir}/app.cjs`]);
-    assert.equal(envOf(container, 'NODE_OPTIONS'), `--require ${MOUNT}/preload.cjs`);
-    const withPreload = await runContainer(container);
-    assert.equal(withPreload.code, 3, withPreload.stderr);
-    assert.equal(withPreload.stdout, 'status 200\n');
-    assert.equal(withPreload.stderr, '');
-    await receiver.waitFor((s) => clientSpans(s, tool).length > 0, 10000, `${tool}'s client span`);
-  });
+  /** A job running `/bin/sh <script>`: the permission flag is in the script, which the webhook cannot read. */
+  async function hiddenFlagJob(tool: string, form: Form, node: (typeof RUNTIMES)[number], app: string, allow: string[] = []): Promise<V1Container> {
+    const script = path.join(scratch, `${tool}.sh`);
+    await writeFile(script, `exec ${nodeBinary(node)} ${permissionFlag(node)} --allow-fs-read=${appDir}/* ${allow.join(' ')} ${appDir}/${app}\n`);
+    const container = patchedContainer(tool, ['/bin/sh', script], form);
+    assert.equal(envOf(container, 'NODE_OPTIONS'), entry(form), 'no grant: the spec does not show the flag');
+    return container;
+  }
 
-  it("Node 20 with the permission flag where the pod spec does not show it (a script): no grant, and Node itself refuses to start (documented: add the grant, or opt out)", async () => {
-    const script = path.join(scratch, 'start.sh');
-    await writeFile(script, `exec ${nodeBinary(20)} --experimental-permission --allow-fs-read=${appDir}/* ${appDir}/app.cjs\n`);
-    const container = patchedContainer('perm-hidden-20', ['/bin/sh', script]);
-    assert.equal(envOf(container, 'NODE_OPTIONS'), `--require ${MOUNT}/preload.cjs`);
-    const r = await runContainer(container);
+  for (const node of RUNTIMES) {
+    it(`import form, Node ${node}: the permission flag hidden in a script: the app runs as without the preload, and one line says why it is not traced`, async () => {
+      const tool = `perm-hidden-import-${node}`;
+      assert.deepEqual(await asWithout(await hiddenFlagJob(tool, 'import', node, 'app.cjs')), [NOTICE]);
+      assert.equal(clientSpans(receiver.spans(), tool).length, 0);
+      // `-e` code, which Node 22 and 24 refuse to start with a --require'd file the model does not allow.
+      const script = path.join(scratch, `${tool}-eval.sh`);
+      await writeFile(script, `exec ${nodeBinary(node)} ${permissionFlag(node)} -e 'process.stdout.write("evaluated\\n"); process.exitCode = 3'\n`);
+      const evaluated = patchedContainer(`${tool}-eval`, ['/bin/sh', script], 'import');
+      assert.deepEqual(await asWithout(evaluated, 'evaluated\n'), [NOTICE]);
+    });
+
+    it(`import form, Node ${node}: the flag hidden in a script that grants the preload's directory itself: CommonJS and ES module apps are traced`, async () => {
+      const cjs = `perm-hidden-read-import-${node}`;
+      assert.deepEqual(await asWithout(await hiddenFlagJob(cjs, 'import', node, 'app.cjs', [GRANT])), []);
+      const esm = `perm-hidden-esm-import-${node}`;
+      const extra = await asWithout(await hiddenFlagJob(esm, 'import', node, 'app.mjs', [GRANT, '--allow-worker']));
+      // Node's own warnings (--allow-worker; Node 20: the experimental feature) come once more, from the thread module.register runs the loader hooks in.
+      for (const line of extra) assert.match(line, /^\(node:PID\) (\[\w+\] )?(SecurityWarning|ExperimentalWarning)|^\(Use `node --trace-warnings/, line);
+      const spans = await receiver.waitFor((s) => clientSpans(s, cjs).length > 0 && clientSpans(s, esm).length > 0, 10000, `${cjs}'s and ${esm}'s client spans`);
+      for (const tool of [cjs, esm]) assert.deepEqual(clientSpans(spans, tool).map((s) => s.attributes['url.full']), [targetUrl]);
+    });
+  }
+
+  it('require form (an image whose Node the webhook does not know), Node 20, the flag hidden in a script: Node itself refuses to start (documented: add the grant, or opt out)', async () => {
+    const r = await runContainer(await hiddenFlagJob('perm-hidden-require-20', 'require', 20, 'app.cjs'));
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /code: 'ERR_ACCESS_DENIED'/);
