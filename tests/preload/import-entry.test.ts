@@ -110,6 +110,18 @@ describe("the --import gate loads the preload as --require does", () => {
     });
   }
 
+  it("Node 20: odd NODE_OPTIONS of the tool's own fare as without the preload: an unterminated quote is refused alike, its own --import and --require still run", async () => {
+    for (const toolOptions of ['--title="abc', '--import=data:text/javascript,process.stdout.write(%22own%20import%5Cn%22) --require ./setup.cjs']) {
+      const bare = await run(20, 'none', 'entry-odd-none', [factsApp, 'one', 'two'], toolOptions);
+      const withGate = await run(20, 'import', 'entry-odd-import', [factsApp, 'one', 'two'], toolOptions);
+      assert.deepEqual([withGate.code, withGate.stderr], [bare.code, bare.stderr], toolOptions);
+      assert.equal(withGate.stdout.split('\n')[0], bare.stdout.split('\n')[0], toolOptions);
+    }
+    const refused = await run(20, 'import', 'entry-odd-import', [factsApp], '--title="abc');
+    assert.equal(refused.code, 9);
+    assert.match(refused.stderr, /invalid value for NODE_OPTIONS \(unterminated string\)/);
+  });
+
   it('why only for images known to run Node 20 or later: Node 16 refuses --import in NODE_OPTIONS and does not start (with --require it runs untraced, one line)', async () => {
     const gated = await run(16, 'import', 'entry-node16-import', [factsApp, 'one', 'two']);
     assert.equal(gated.code, 9);
