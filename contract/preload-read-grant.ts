@@ -1,8 +1,9 @@
 /**
  * The Node.js permission-model grant the webhook adds to NODE_OPTIONS, in front of the
- * `--require`, when every Node a container visibly starts runs under the permission model
- * (webhook/permission-model.ts): Node 20 does not start when a `--require`d file may not
- * be read, and Node 22 and 24 not when the entry is `-e` code. Unless NODE_OPTIONS itself
+ * preload's entry, when every Node a container visibly starts runs under the permission
+ * model (webhook/permission-model.ts): without it the preload cannot be read (with
+ * `--require`, Node 20 then does not start, nor Node 22 and 24 with `-e` code; the
+ * `--import` gate of webhook/preload-entry.ts leaves the app untraced). Unless NODE_OPTIONS itself
  * turns the model on, the preload moves the grant from its process's NODE_OPTIONS to
  * `process.execArgv` (preload/gate/read-grant.ts): a Node child started without the
  * permission model refuses the option and exits, and a child that gets the model gets it

@@ -1,7 +1,8 @@
 /**
  * Whether a container's Node runs under the Node.js permission model (`--permission`;
- * Node 20: `--experimental-permission`) as far as the pod spec shows. Node 20 refuses to
- * start when a `--require`d file may not be read, so such a container needs
+ * Node 20: `--experimental-permission`) as far as the pod spec shows. The preload traces
+ * such a process only when it may read its directory (without it, Node 20 does not even
+ * start with a `--require`d file: webhook/preload-entry.ts), so such a container needs
  * `--allow-fs-read=<preload dir>/*` in NODE_OPTIONS; but every Node (18 to 24) without the
  * permission model refuses that option and exits. So the grant is added only when every
  * Node the container visibly starts has the permission model on: the tool's own
