@@ -1,9 +1,10 @@
 // The benchmark's tool that both serves and calls: one process, a loopback HTTP server and
 // a keep-alive client sending REQUESTS requests to it, CONCURRENCY at a time (each a CLIENT
-// span and a SERVER span with the preload). Prints `at <n> rss <bytes> heap <bytes>` after
+// span and a SERVER span with the preload). Prints `at <n> rss <bytes> heap <bytes> new <bytes>` (new: the young generation's size) after
 // each CHECKPOINTS count and `peak <bytes>` (VmHWM) at the end, then exits 0.
 const { readFileSync } = require('node:fs');
 const http = require('node:http');
+const v8 = require('node:v8');
 
 const TOTAL = Number(process.env.REQUESTS);
 const CONCURRENCY = Number(process.env.CONCURRENCY);
@@ -32,7 +33,8 @@ server.listen(0, '127.0.0.1', async () => {
       done++;
       if (CHECKPOINTS.has(done)) {
         const m = process.memoryUsage();
-        process.stdout.write(`at ${done} rss ${m.rss} heap ${m.heapUsed}\n`);
+        const newSpace = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+        process.stdout.write(`at ${done} rss ${m.rss} heap ${m.heapUsed} new ${newSpace.space_size}\n`);
       }
     }
   };

@@ -2,7 +2,7 @@ import { errorMonitor } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import { syncBuiltinESMExports } from 'node:module';
-import { SpanKind, SpanStatusCode, context, diag, propagation, trace, type TextMapSetter } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, diag, propagation, type TextMapSetter } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 // The package's index exports only the instrumentation class; these are its own functions
 // for reading a request's options and a response, so the spans say what its spans said.
@@ -15,6 +15,7 @@ import {
   parseResponseStatus,
   setSpanWithError,
 } from '@opentelemetry/instrumentation-http/build/src/utils.js';
+import { DerivedContext, SPAN_KEY } from '../sdk/derived-context.js';
 import type { LightSpanSettings } from '../sdk/light-span.js';
 import { ClientSpan } from './client-span.js';
 
@@ -103,7 +104,8 @@ function traced(original: Request, component: 'http' | 'https', settings: Client
     // Node writes the head at once for headers given as an array or with `Expect`: such a
     // request goes without traceparent (instrumentation-http sent `Expect` ones with it,
     // and array ones broken, as `0: name` headers).
-    if (!req.headersSent) propagation.inject(trace.setSpan(caller, span), req, HEADERS);
+    // trace.setSpan(caller, span), as a DerivedContext whatever the caller's context is (derived-context.ts).
+    if (!req.headersSent) propagation.inject(new DerivedContext(caller, SPAN_KEY, span), req, HEADERS);
     watch(req, span);
     return req;
   };

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
-import { ROOT_CONTEXT, SpanStatusCode, context, propagation, type Context } from '@opentelemetry/api';
+import { SpanStatusCode, context, propagation, type Context } from '@opentelemetry/api';
 import { RPCType, type RPCMetadata } from '@opentelemetry/core';
+import { EMPTY_CONTEXT } from '../sdk/derived-context.js';
 import { setHostAndPort } from './host-header.js';
 import { RequestContext } from './request-context.js';
 import { ServerSpan, type RequestFacts, type ServerSpanSettings } from './server-span.js';
@@ -21,7 +22,8 @@ const SERVERS = [http.Server.prototype, https.Server.prototype] as unknown as Ar
 
 /** Starts the request's span (ended when the response closes, which also follows 'finish'); returns the context the handler runs in. */
 function requestContext(settings: ServerSpanSettings, scheme: string, req: http.IncomingMessage, res: http.ServerResponse): Context {
-  const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+  // Extracted onto EMPTY_CONTEXT, not ROOT_CONTEXT: the remote parent is then a DerivedContext, not a BaseContext (derived-context.ts).
+  const parent = propagation.extract(EMPTY_CONTEXT, req.headers);
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const method = req.method ?? 'GET';

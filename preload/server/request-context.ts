@@ -1,24 +1,14 @@
-import { trace, type Context, type Span } from '@opentelemetry/api';
-import { setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
-
-/*
- * The keys the OpenTelemetry API and core store the active span and the RPC metadata
- * under. They are Symbol.for() keys by design (createContextKey), so every copy of the
- * API in the process, the app's own included, uses these same two.
- */
-const SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN');
-const RPC_METADATA_KEY = Symbol.for('OpenTelemetry SDK Context Key RPC_METADATA');
+import type { Context, Span } from '@opentelemetry/api';
+import type { RPCMetadata } from '@opentelemetry/core';
+import { DerivedContext, RPC_METADATA_KEY, SPAN_KEY } from '../sdk/derived-context.js';
 
 /**
  * The context an incoming request's handler runs in: its parent (the extracted remote
  * context) plus the SERVER span and the RPC metadata the express and koa instrumentations
  * write the route into. One small object per request, where `setRPCMetadata(trace.setSpan(...))`
- * copies the parent's map twice; the copy is made only when someone derives a context
- * from this one (an outgoing call does).
+ * copies the parent's map twice; a context derived from this one is a DerivedContext.
  */
 export class RequestContext implements Context {
-  private derived: Context | undefined;
-
   constructor(
     private readonly parent: Context,
     private readonly span: Span,
@@ -32,14 +22,10 @@ export class RequestContext implements Context {
   }
 
   setValue(key: symbol, value: unknown): Context {
-    return this.asBaseContext().setValue(key, value);
+    return new DerivedContext(this, key, value);
   }
 
   deleteValue(key: symbol): Context {
-    return this.asBaseContext().deleteValue(key);
-  }
-
-  private asBaseContext(): Context {
-    return (this.derived ??= setRPCMetadata(trace.setSpan(this.parent, this.span), this.rpc));
+    return new DerivedContext(this, key, undefined);
   }
 }
