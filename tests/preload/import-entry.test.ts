@@ -2,8 +2,9 @@
 // Node 20 or later) loads the preload as `--require` does, without the permission model
 // (its own runs: permission-model.test.ts): the same exit code, stdout and stderr as the
 // app without the preload, the tool's own NODE_OPTIONS still applied, the preload's hooks
-// in place before the app's first require (its client span is exported), ES module apps
-// traced, Node children run. And why it is not used everywhere: Node 16 refuses
+// in place before the app's first require (its client span is exported) and before an ES
+// module tool's imports (ioredis's span, an import-in-the-middle hook), Node children run.
+// Break-checked: with the gate starting the preload 200 ms late, both span checks fail. And why it is not used everywhere: Node 16 refuses
 // `--import` in NODE_OPTIONS and does not start.
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -15,8 +16,8 @@ import { nodeBinary, type NodeMajor } from '../support/node-runtimes.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.js';
 import { preloadPath } from '../support/preload-bundle.js';
 import { runToExit, type Completed } from '../support/processes.js';
-import { fixtureApp } from '../support/toolforge-world.js';
-import { clientSpans } from './span-queries.js';
+import { fixtureApp, startToolforgeWorld } from '../support/toolforge-world.js';
+import { clientSpans, serverSpans, toPeer } from './span-queries.js';
 
 const factsApp = fixtureApp('entry-facts/app.cjs');
 const factsDir = path.dirname(factsApp);
@@ -99,6 +100,34 @@ describe("the --import gate loads the preload as --require does", () => {
       assert.equal(bare.stdout, 'status 200\n');
       assert.deepEqual([withGate.code, withGate.stdout, withGate.stderr], [bare.code, bare.stdout, bare.stderr]);
       await receiver.waitFor((s) => clientSpans(s, service).length === 1, 10000, `${service}'s client span`);
+    });
+
+    it(`Node ${node}: an ES module tool's server and calls are traced, ioredis's too: the loader hooks are in place before its imports`, async () => {
+      const world = await startToolforgeWorld({ tools: [`gate-esm-${node}`, 'callee'], redis: true });
+      try {
+        const callee = await world.startTool({ tool: 'callee', app: fixtureApp('callee/app.cjs'), preload: false });
+        const service = `gate-esm-${node}`;
+        const tool = await world.startTool({
+          tool: service,
+          node,
+          app: fixtureApp('tool-esm/app.mjs'),
+          preload: false,
+          env: { NODE_OPTIONS: preloadEntry(preloadDir, 'import'), CALLEE_URL: `http://callee.toolforge.org:${callee.port}`, TOOLSDB_HOST: undefined },
+        });
+        const res = await fetch(`http://127.0.0.1:${tool.port}/work`);
+        assert.equal(res.status, 200, await res.text());
+        const spans = await world.receiver.waitFor(
+          (all) =>
+            serverSpans(all, service).length === 1 &&
+            toPeer(clientSpans(all, service), 'callee').length === 1 &&
+            toPeer(clientSpans(all, service), 'toolforge:redis').some((r) => r.scope === '@opentelemetry/instrumentation-ioredis'),
+          20_000,
+          `${service}: its server span, its call to the callee and ioredis's span (an import-in-the-middle hook)`,
+        );
+        assert.equal(toPeer(clientSpans(spans, service), 'callee')[0]!.traceId, serverSpans(spans, service)[0]!.traceId);
+      } finally {
+        await world.stop();
+      }
     });
 
     it(`Node ${node}: Node children (spawn, fork) inherit the gate and run as without the preload`, async () => {
