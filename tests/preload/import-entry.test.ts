@@ -4,8 +4,9 @@
 // app without the preload, the tool's own NODE_OPTIONS still applied, the preload's hooks
 // in place before the app's first require (its client span is exported) and before an ES
 // module tool's imports (ioredis's span, an import-in-the-middle hook), Node children run.
-// Break-checked: with the gate starting the preload 200 ms late, both span checks fail. And why it is not used everywhere: Node 16 refuses
-// `--import` in NODE_OPTIONS and does not start.
+// Break-checked: with the gate starting the preload 200 ms late, both span checks fail.
+// And why it is not used everywhere: Node 16 refuses `--import` in NODE_OPTIONS and does
+// not start.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
