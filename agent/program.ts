@@ -168,6 +168,7 @@ export function buildProgram(input: ProgramInput): string {
         { READ_FUNCTION: 'SSL_read_ex', READ_BYTES: '(uint64)arg3' },
       ].filter((r) => input.libssl.some((l) => l.symbols.has(r.READ_FUNCTION)))
     : [];
+  const files = groups.has('files') && input.nfsPrefixes.length > 0;
   const out: string[] = [];
 
   const seeds = [...input.seedMarks].map(([pid, mark]) => `  @mark[${pid}] = ${mark};`);
@@ -177,7 +178,7 @@ export function buildProgram(input: ProgramInput): string {
   if (!groups.has('tls') || !groups.has('writes')) declarations.push('  @tlssk[0] = (uint64)0;');
   if (!groups.has('writes') && !groups.has('tls')) declarations.push('  @busy[0] = 0;');
   if (!groups.has('tls')) declarations.push('  @tlsw[0] = ((uint64)0, (int64)0, (uint64)0);', '  @sni[0] = "";');
-  // tls-sni.bt's SSL_free drops a waiting request (request-record.bt, with the writes).
+  // tls-sni.bt's SSL_free drops a waiting request (http.bt keeps them, with the writes).
   if (!groups.has('writes')) declarations.push('  @rq[(uint64)0, (uint64)0] = ((uint64)0, (uint64)0);', '  @rqhost[(uint64)0, (uint64)0] = "";', '  @rqpath[(uint64)0, (uint64)0] = "";');
   if (!groups.has('dns')) declarations.push('  @dns[0, 0] = ((uint64)0, (uint64)0, (uint64)0);', '  @dnsname[0, 0] = "";', '  @dnsn[0] = (uint64)0;');
   out.push(
@@ -188,6 +189,8 @@ export function buildProgram(input: ProgramInput): string {
       W_NODE_OPT: word('NODE_OPT'),
       W_IONS_EQ: word('IONS='),
       MARKER_MATCH: markerMatch(input.preloadMarker),
+      // cwd.bt's working directory is inherited too (one probe on the tracepoint, not two).
+      FORK_FILES: files ? '  if (@cwdon[pid] != 0) { @cwd[(uint64)args->child_pid] = @cwd[pid]; @cwdon[(uint64)args->child_pid] = 1; }' : '',
     }),
   );
   if (groups.has('dns')) {
@@ -200,7 +203,8 @@ export function buildProgram(input: ProgramInput): string {
     );
   }
   // After dns.bt: bpftrace types a map from its first assignment in the text.
-  if (groups.has('tcp')) out.push(fill(part('tcp.bt'), common));
+  // With the writes, a socket's end also drops the request it still waits an answer for.
+  if (groups.has('tcp')) out.push(fill(part('tcp.bt'), { ...common, REQUEST_END: groups.has('writes') ? part('request-end.inc').replace(/\n$/, '') : '' }));
   if (groups.has('tls')) {
     const write = [attach(input.libssl, 'uprobe', 'SSL_write'), attach(input.libssl, 'uprobe', 'SSL_write_ex')].filter((s) => s !== '').join(',\n');
     const writeReturn = [attach(input.libssl, 'uretprobe', 'SSL_write'), attach(input.libssl, 'uretprobe', 'SSL_write_ex')].filter((s) => s !== '').join(',\n');
@@ -227,8 +231,6 @@ export function buildProgram(input: ProgramInput): string {
     ];
     for (const w of writes) out.push(fill(part('writes.bt'), { ...common, ...w }));
     out.push(fill(part('http.bt'), { ...common, HTTP_PARSE: httpParse }));
-    out.push(fill(part('request-record.bt'), { ...common, HTTP_PARSE: httpParse }));
-    out.push(fill(part('request-end.bt'), common));
     out.push(fill(part('recv.bt'), { ...common, RESPONSE_STATUS: responseStatus }));
   }
   if (groups.has('files')) {
@@ -261,9 +263,8 @@ export function buildProgram(input: ProgramInput): string {
       out.push(fill(part('cwd.bt'), { ...common, PREFIX_CUT: dirCut }));
     }
   }
-  const files = groups.has('files') && input.nfsPrefixes.length > 0;
   const countMaps = (Object.keys(COUNT_MAPS) as CountMap[]).filter((map) => groups.has(COUNT_MAPS[map]) && (COUNT_MAPS[map] !== 'files' || files));
-  const stateMaps = [...new Set(['mark', 'ready', ...(groups.has('tcp') ? ['sk', 'skname', 'busy', 'cfd', 'fdsk', 'skfd'] : []), ...(groups.has('writes') ? ['plain', 'scratch', 'rqw', 'rq', 'rqhost', 'rqpath', 'skssl', 'rcv'] : []), ...(groups.has('dns') ? ['gai', 'dns', 'dnsname', 'dnsn'] : []), ...(groups.has('tls') ? ['sni', 'tlsw', 'tlson', 'tlssk', 'scratch'] : []), ...(reads.length > 0 ? ['tlsr'] : []), ...(files ? ['openp', 'openr', 'openf', 'cwd', 'cwdon', 'cdp', 'rlk', 'cwdask', 'cutv'] : [])])];
+  const stateMaps = [...new Set(['mark', 'ready', ...(groups.has('tcp') ? ['sk', 'skname', 'busy', 'cfd', 'fdsk', 'skfd'] : []), ...(groups.has('writes') ? ['plain', 'scratch', 'rq', 'rqhost', 'rqpath', 'skssl', 'rcv'] : []), ...(groups.has('dns') ? ['gai', 'dns', 'dnsname', 'dnsn'] : []), ...(groups.has('tls') ? ['sni', 'tlsw', 'tlson', 'tlssk', 'scratch'] : []), ...(reads.length > 0 ? ['tlsr'] : []), ...(files ? ['openp', 'openr', 'openf', 'cwd', 'cwdon', 'cdp', 'rlk', 'cwdask', 'cutv'] : [])])];
   const dnsCleanup = groups.has('dns')
     ? ['    if (@dnsn[pid] != 0) {', '      delete(@dnsn[pid]);', ...Array.from({ length: 8 }, (_, i) => `      if (@dns[pid, ${i}].2 != 0) { delete(@dns[pid, ${i}]); delete(@dnsname[pid, ${i}]); }`), '    }']
     : [];
@@ -274,8 +275,9 @@ export function buildProgram(input: ProgramInput): string {
       // A thread that ends inside a probed call leaves what its entry stored.
       THREAD_CLEANUP: [
         ...(groups.has('tcp') ? ['  if (@cfd[tid] != 0) { delete(@cfd[tid]); }'] : []),
-        ...(groups.has('writes') ? ['  if (@rcv[tid].0 != 0) { delete(@rcv[tid]); }', '  if (@rqw[tid].0 != 0) { delete(@rqw[tid]); }'] : []),
+        ...(groups.has('writes') ? ['  if (@rcv[tid].0 != 0) { delete(@rcv[tid]); }'] : []),
         ...(reads.length > 0 ? ['  if (@tlsr[tid].0 != 0) { delete(@tlsr[tid]); }'] : []),
+        ...(files ? ['  if (@cwdon[tid] != 0) { delete(@cwd[tid]); delete(@cwdon[tid]); }'] : []),
       ].join('\n'),
       EXIT_CLEANUP: dnsCleanup.length === 0 ? '    // only the mark is kept per process' : dnsCleanup.join('\n'),
       PRINT_MAPS: countMaps.map((map) => `  print(@${map});`).join('\n'),
