@@ -142,6 +142,7 @@ export async function startAgent(config: AgentConfig, log: Log): Promise<Running
     env: { BPFTRACE_MAP_KEYS_MAX: String(config.mapEntries), BPFTRACE_STRLEN: String(STRLEN) },
     build,
     restartDelayMs: 250,
+    log,
     onSpawn: (run, pid) => {
       spawnedAt = Date.now();
       log(`agent: bpftrace run ${run} (pid ${pid}) is loading its probes`);
