@@ -41,8 +41,17 @@ export const configSchema = z.strictObject({
   extraRules: z.string().min(1).optional(),
   /** uids below this (root, system accounts) are ignored in the kernel. */
   minUid: z.int().min(0).max(4294967295).default(1000),
-  /** A process whose NODE_OPTIONS contains this runs our preload (webhook: --require /toolforge-tracing/preload.cjs). */
-  preloadMarker: z.string().min(8).max(60).regex(SAFE_LITERAL, `may only contain ${SAFE_LITERAL.source}`).default('/toolforge-tracing/preload.cjs'),
+  /**
+   * The preload file's path inside tool containers (the webhook's mount): a process started
+   * before the agent whose NODE_OPTIONS names it and which holds it open runs our preload
+   * (contract/preload-runs.ts; later ones tell the kernel themselves).
+   */
+  preloadMarker: z
+    .string()
+    .min(8)
+    .max(200)
+    .regex(/^\/[^\0]*$/, 'must be an absolute path (the preload file as tool containers see it)')
+    .default('/toolforge-tracing/preload.cjs'),
   /** Cloud VPS: the VM's fully qualified name (default: the host name). */
   fqdn: z.string().min(1).optional(),
   /** Keys per kernel map (BPFTRACE_MAP_KEYS_MAX); a full map counts what it refuses. */

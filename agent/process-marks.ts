@@ -1,13 +1,17 @@
 /**
- * Opt-out marks of processes already running when bpftrace starts (it sees later ones at
- * execve): TOOLFORGE_TRACING_DISABLED=true -> 1 (not counted at all); NODE_OPTIONS
- * containing the preload -> 2 (its network calls are the preload's spans; its file opens
- * still count). The same rule as agent/programs/marks.bt.
+ * Opt-out marks of processes already running when bpftrace starts (it sees later ones
+ * itself): TOOLFORGE_TRACING_DISABLED=true -> 1 (not counted at all), as
+ * agent/programs/marks.bt reads it at execve; our preload running -> 2 (its network calls
+ * are the preload's spans; its file opens still count). A running process's preload told
+ * the kernel so when it started, before this program ran: what is left of that here is
+ * NODE_OPTIONS naming the preload file and the file held open (contract/preload-runs.ts).
+ * Both, since NODE_OPTIONS alone also names it where the preload did not start (an old Node).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { DISABLED_ENV } from '../contract/preload-env.js';
 
+/** What the environment says: 1 = opted out; 2 = NODE_OPTIONS names the preload (it may run). */
 export function markOfEnvironment(environ: string, preloadMarker: string): 1 | 2 | undefined {
   let mark: 1 | 2 | undefined;
   for (const entry of environ.split('\0')) {
@@ -19,6 +23,33 @@ export function markOfEnvironment(environ: string, preloadMarker: string): 1 | 2
     if (name === 'NODE_OPTIONS' && value.slice(0, 200).includes(preloadMarker)) mark = 2;
   }
   return mark;
+}
+
+/** Process `pid` has the file at `file` (a path in its own root) open. */
+export function holdsFile(pid: number, file: string): boolean {
+  let target: { dev: number; ino: number };
+  try {
+    target = statSync(`/proc/${pid}/root${file}`);
+  } catch {
+    return false;
+  }
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false;
+  }
+  // The preload opens it while the process starts: among the lowest numbers.
+  fds.sort((a, b) => Number(a) - Number(b));
+  for (const fd of fds) {
+    try {
+      const open = statSync(`/proc/${pid}/fd/${fd}`);
+      if (open.ino === target.ino && open.dev === target.dev) return true;
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+  return false;
 }
 
 /** pid -> mark for the processes of uids >= minUid (at most `limit`). */
@@ -39,7 +70,7 @@ export function scanMarks(preloadMarker: string, limit: number): Map<number, 1 |
       continue;
     }
     const mark = markOfEnvironment(environ, preloadMarker);
-    if (mark !== undefined) marks.set(Number(pid), mark);
+    if (mark === 1 || (mark === 2 && holdsFile(Number(pid), preloadMarker))) marks.set(Number(pid), mark);
   }
   return marks;
 }

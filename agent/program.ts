@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CLIENT_OK_STATUS } from '../contract/http-client-status.js';
 import { DISABLED_ENV } from '../contract/preload-env.js';
+import { PRELOAD_RUNS_PID } from '../contract/preload-runs.js';
 
 // agent/programs/ next to this module (tsx), or from the bundled dist/cli.js, ../agent/programs/.
 const DIR = [new URL('./programs/', import.meta.url), new URL('../agent/programs/', import.meta.url)].map((url) => fileURLToPath(url)).find((dir) => existsSync(`${dir}tcp.bt`));
@@ -46,8 +47,6 @@ export interface ProgramInput {
   intervalSeconds: number;
   /** Key every event by cgroup id too (Cloud VPS: the client is the systemd unit). */
   keyByCgroup: boolean;
-  /** Substring of NODE_OPTIONS that means "runs our preload". */
-  preloadMarker: string;
   nfsPrefixes: readonly string[];
   libc: readonly Library[];
   libssl: readonly Library[];
@@ -84,18 +83,6 @@ function disabledWords(): Record<string, string> {
   const text = `${DISABLED_ENV}=`;
   if (text.length !== 27) throw new Error(`marks.bt compares a 27-character "${DISABLED_ENV}="; adapt it to the new name`);
   return { W_TOOLFORG: word(text.slice(0, 8)), W_E_TRACIN: word(text.slice(8, 16)), W_G_DISABL: word(text.slice(16, 24)), W_ED_EQ: word(text.slice(24)) };
-}
-
-/** `$x` (the first 8 bytes at `$opts + $j`) and the following words equal the marker; the last word masked. */
-export function markerMatch(marker: string): string {
-  const parts: string[] = [];
-  for (let at = 0; at < marker.length; at += 8) {
-    const chunk = marker.slice(at, at + 8);
-    const load = at === 0 ? '$x' : `*(uint64 *)($opts + $j + ${at})`;
-    const mask = chunk.length === 8 ? '' : ` & 0x${'ff'.repeat(chunk.length)}`;
-    parts.push(mask === '' ? `${load} == ${word(chunk)}` : `(${load}${mask}) == ${word(chunk)}`);
-  }
-  return parts.join(' && ');
 }
 
 /**
@@ -138,8 +125,6 @@ export function runnableGroups(input: Pick<ProgramInput, 'groups' | 'libc' | 'li
 }
 
 export function buildProgram(input: ProgramInput): string {
-  if (input.preloadMarker.length < 8) throw new Error('preload marker: at least 8 characters (a shorter one matches by accident)');
-  if (!SAFE_LITERAL.test(input.preloadMarker)) throw new Error(`preload marker ${JSON.stringify(input.preloadMarker)} has characters other than ${SAFE_LITERAL.source}`);
   const groups = runnableGroups(input);
   if (!Number.isSafeInteger(input.daemonPid) || input.daemonPid <= 0) throw new Error(`daemon pid ${input.daemonPid}: a positive integer`);
   const common = {
@@ -186,9 +171,7 @@ export function buildProgram(input: ProgramInput): string {
       ...common,
       SEED_MARKS: '{{BEGIN}}',
       ...disabledWords(),
-      W_NODE_OPT: word('NODE_OPT'),
-      W_IONS_EQ: word('IONS='),
-      MARKER_MATCH: markerMatch(input.preloadMarker),
+      PRELOAD_RUNS_PID: String(PRELOAD_RUNS_PID),
       // cwd.bt's working directory is inherited too (one probe on the tracepoint, not two).
       FORK_FILES: files ? '  if (@cwdon[pid] != 0) { @cwd[(uint64)args->child_pid] = @cwd[pid]; @cwdon[(uint64)args->child_pid] = 1; }' : '',
     }),

@@ -7,6 +7,7 @@ import { isMainThread } from 'node:worker_threads';
 import { gate, type Permissions } from './gate/gate.js';
 import { permission } from './gate/permission-model.js';
 import { moveReadGrantToExecArgv } from './gate/read-grant.js';
+import { tellAgentPreloadRuns } from './gate/tell-agent.js';
 
 try {
   if (permission) moveReadGrantToExecArgv(process.env, process.execArgv, __dirname);
@@ -15,6 +16,7 @@ try {
   if (decision.start) {
     // A sibling file, not bundled into this one: its syntax targets Node 18.
     require(`${__dirname}/sdk.cjs`).start();
+    tellAgentPreloadRuns(__filename);
   } else if (decision.message !== undefined) {
     process.stderr.write(`${decision.message}\n`);
   }

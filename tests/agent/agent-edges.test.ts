@@ -22,6 +22,7 @@ import { runToExit, startProcess, type ManagedProcess, type ProcessSpec } from '
 import { startPrometheus, type TestPrometheus } from '../support/prometheus.js';
 import { selfSignedCertificate } from '../support/tls.js';
 import { toolAccounts, type ToolAccount } from '../support/tool-accounts.js';
+import { nodeBinary } from '../support/node-runtimes.js';
 import { fixtureApp, HOSTS, MYSQL_PASSWORD, MYSQL_USER, startToolforgeWorld, type ToolforgeWorld } from '../support/toolforge-world.js';
 import { parseExposition, type ExposedSample } from './exposition-text.js';
 
@@ -46,6 +47,8 @@ const T = {
   latecwd: tool('latecwd', 52014),
   hosttool: tool('hosttool', 52015),
   statustool: tool('statustool', 52016),
+  oldnode: tool('oldnode', 52017),
+  lateoldnode: tool('lateoldnode', 52018),
 };
 /** Known to the agent only through its uid map (not in the private passwd). */
 const MAPPED = T.curltool;
@@ -208,6 +211,12 @@ before(async () => {
       { command: process.execPath, args: ['-e', `const fs = require('fs'); const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(goFile)})) { clearInterval(t); require(process.argv[1]); } }, 50);`, path.join(clients, 'node-tool.cjs')], env: { ...world.toolEnv('latepreloaded'), ...pythonEnv, PATH: process.env.PATH, NODE_OPTIONS: `--require ${world.preload}` } },
       T.latepreloaded,
     ),
+    // Node 16: NODE_OPTIONS names the preload, which does not start there (too old): the agent counts it.
+    late(
+      'late node 16 tool, the preload named but not running',
+      { command: nodeBinary(16), args: ['-e', `const fs = require('fs'); const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(goFile)})) { clearInterval(t); require(process.argv[1]); } }, 50);`, path.join(clients, 'node-tool.cjs')], env: { ...world.toolEnv('lateoldnode'), ...pythonEnv, PATH: process.env.PATH, NODE_OPTIONS: `--require ${world.preload}` } },
+      T.lateoldnode,
+    ),
     late('late tool in another tool\'s home', { command: 'sh', args: ['-c', `cd /data/project/callee && exec ${PYTHON} -c '${waitThen('open("shared.txt").read()')}'`], env: pythonEnv }, T.latecwd),
   ];
   for (const p of lateProcesses) stops.push(() => p.stop());
@@ -246,6 +255,8 @@ const E = {
   nodetool: { 'nodetool callee web request': 1, 'nodetool wmcs:dumps public/dewiki open': 1 },
   // Its request is the preload's span; its open is the agent's.
   preloaded: { 'preloaded wmcs:dumps public/dewiki open': 1 },
+  // The preload named in NODE_OPTIONS but not running (Node 16): the agent counts all.
+  oldnode: { 'oldnode callee web request': 1, 'oldnode wmcs:dumps public/dewiki open': 1 },
   // The forged name changes the server side only: forger -> callee, never callee as client.
   forger: { 'forger callee  request': 1 },
   // Host headers after three others name the server (over TLS, against the server name;
@@ -267,6 +278,7 @@ const E = {
   // Started while the probes were loading: the opt-out and the preload mark still hold,
   // and a relative open in the working directory it had then is counted.
   latepreloaded: { 'latepreloaded wmcs:dumps public/dewiki open': 1 },
+  lateoldnode: { 'lateoldnode callee web request': 1, 'lateoldnode wmcs:dumps public/dewiki open': 1 },
   latecwd: { 'latecwd callee nfs open': 1 },
 };
 
@@ -278,6 +290,7 @@ test('every tool: each edge with its exact count, detail and unit; nothing else'
   await run('perl job', { command: 'perl', args: [path.join(clients, 'shell-job.pl')], env: { ...pythonEnv, CLOSED_PORT: String(closedPort), OWN_TOOL: 'shelljob' } }, T.shelljob);
   await run('node tool', { command: process.execPath, args: [path.join(clients, 'node-tool.cjs')], env: pythonEnv }, T.nodetool);
   await run('node tool with the preload', { command: process.execPath, args: [path.join(clients, 'node-tool.cjs')], env: { ...world.toolEnv('preloaded'), ...pythonEnv, PATH: process.env.PATH, NODE_OPTIONS: `--require ${world.preload}` } }, T.preloaded);
+  await run('node 16 tool, the preload named but not running', { command: nodeBinary(16), args: [path.join(clients, 'node-tool.cjs')], env: { ...world.toolEnv('oldnode'), ...pythonEnv, PATH: process.env.PATH, NODE_OPTIONS: `--require ${world.preload}` } }, T.oldnode);
   await run('opted-out python tool', { command: PYTHON, args: [path.join(clients, 'python-tool.py')], env: { ...pythonEnv, TOOLFORGE_TRACING_DISABLED: 'true' } }, T.optout);
   await run('forged SNI and Host', { command: PYTHON, args: [path.join(clients, 'forged-host.py')], env: { ...pythonEnv, PORT: pythonEnv.WIKI_PORT, FORGED_HOST: 'callee.toolforge.org' } }, T.forger);
   await run('error statuses', { command: PYTHON, args: [path.join(clients, 'status-tool.py')], env: pythonEnv }, T.statustool);
