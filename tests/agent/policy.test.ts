@@ -18,9 +18,10 @@ import { groupsFor } from '../../agent/preflight.js';
 import { markOfEnvironment } from '../../agent/process-marks.js';
 import { usedEvents } from '../../agent/bpftrace-supervisor.js';
 import { WANTED_SYMBOLS } from '../../agent/libraries.js';
-import { buildProgram, cutDepth, mapAtLine, markerMatch, runnableGroups, word, PROBE_GROUPS } from '../../agent/program.js';
+import { buildProgram, cutDepth, mapAtLine, runnableGroups, word, PROBE_GROUPS } from '../../agent/program.js';
 import { profileByName } from '../../topology/index.js';
 import { CLIENT_OK_STATUS } from '../../contract/http-client-status.js';
+import { PRELOAD_RUNS_PID } from '../../contract/preload-runs.js';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { parseResponseStatus } from '@opentelemetry/instrumentation-http/build/src/utils.js';
 
@@ -93,17 +94,18 @@ test('program: groups follow the libraries and features; literals are words; hel
   assert.deepEqual([...runnableGroups({ groups: new Set(PROBE_GROUPS), libc: [], libssl: [lib(['SSL_write'])] })].sort(), ['files', 'marks', 'tcp', 'tls', 'writes']);
   assert.deepEqual([...runnableGroups({ groups: new Set(['marks', 'dns', 'tls', 'writes', 'files'] as const), libc: [lib(['getaddrinfo'])], libssl: [lib(['SSL_write'])] })].sort(), ['dns', 'files', 'marks']);
   assert.equal(word('GET '), '0x20544547');
-  assert.equal(markerMatch('/toolforge-tracing/preload.cjs'), '$x == 0x726f666c6f6f742f && *(uint64 *)($opts + $j + 8) == 0x69636172742d6567 && *(uint64 *)($opts + $j + 16) == 0x6f6c6572702f676e && (*(uint64 *)($opts + $j + 24) & 0xffffffffffff) == 0x736a632e6461');
   assert.equal(cutDepth('/data/project/'), 4);
   assert.equal(cutDepth('/mnt/nfs/dumps-'), 5);
   const program = buildProgram({
-    groups: new Set(PROBE_GROUPS), minUid: 1000, intervalSeconds: 5, keyByCgroup: false, preloadMarker: '/toolforge-tracing/preload.cjs',
+    groups: new Set(PROBE_GROUPS), minUid: 1000, intervalSeconds: 5, keyByCgroup: false,
     nfsPrefixes: ['/data/project/'], libc: [lib(['getaddrinfo'])], libssl: [], seedMarks: new Map([[42, 2]]), strlen: 64, headerScanBytes: 256, daemonPid: 4242,
   });
   // Only the daemon's own calls tell the program marks and working directories.
   assert.match(program, /sys_enter_kill\n\/pid == 4242 && args->sig == 0\//);
   assert.match(program, /sys_exit_readlink\n\/pid == 4242\//);
   assert.match(program, /@mark\[42\] = 2;/);
+  // A process tells of its own preload with the pid no process has; only the daemon tells of others.
+  assert.match(program, new RegExp(`sys_enter_getpriority\n/args->which == 0 && \\(pid == 4242 \\|\\| args->who == ${PRELOAD_RUNS_PID}\\)/`));
   assert.match(program, /uprobe:\/lib\/x\/libfoo\.so:getaddrinfo/);
   assert.doesNotMatch(program, /uprobe:[^\n]*SSL_write/);
   assert.ok(program.includes('if ($w == 0x72702f617461642f && (*(uint64 *)($a + 8) & 0xffffffffffff) == 0x2f7463656a6f) { $d = 4; }'), 'the prefix compared word by word');
@@ -115,7 +117,7 @@ test('program: groups follow the libraries and features; literals are words; hel
   assert.ok(program.includes(`== ${word('HTTP/1.')}`));
   const line = program.split('\n').findIndex((l) => l.includes('@open[uid')) + 1;
   assert.equal(mapAtLine(program, line, 1), 'open');
-  assert.throws(() => buildProgram({ groups: new Set(), minUid: 0, intervalSeconds: 1, keyByCgroup: false, preloadMarker: 'x"y', nfsPrefixes: [], libc: [], libssl: [], seedMarks: new Map(), strlen: 64, headerScanBytes: 64, daemonPid: 1 }), /at least 8|characters other/);
+  assert.throws(() => buildProgram({ groups: new Set(PROBE_GROUPS), minUid: 0, intervalSeconds: 1, keyByCgroup: false, nfsPrefixes: ['/data/"x/'], libc: [], libssl: [], seedMarks: new Map(), strlen: 64, headerScanBytes: 64, daemonPid: 1 }), /characters other/);
 });
 
 test('preflight: one line per missing thing, the groups that still work', () => {
@@ -189,7 +191,7 @@ test("failed requests: the agent's status rule is the one the preload's CLIENT s
 
 test('program: attach points of every group, and the available_events lines a run gets', () => {
   const program = buildProgram({
-    groups: new Set(PROBE_GROUPS), minUid: 1000, intervalSeconds: 5, keyByCgroup: false, preloadMarker: '/toolforge-tracing/preload.cjs',
+    groups: new Set(PROBE_GROUPS), minUid: 1000, intervalSeconds: 5, keyByCgroup: false,
     nfsPrefixes: ['/data/project/'], libc: [{ path: '/lib/c.so', symbols: new Set(WANTED_SYMBOLS.libc) }], libssl: [{ path: '/lib/ssl.so', symbols: new Set(WANTED_SYMBOLS.libssl) }],
     seedMarks: new Map(), strlen: 64, headerScanBytes: 512, daemonPid: 4242,
   });
