@@ -79,7 +79,6 @@ export async function startAgent(config: AgentConfig, log: Log): Promise<Running
       minUid: config.minUid,
       intervalSeconds: config.interval,
       keyByCgroup: profile.platform === 'cloudvps',
-      preloadMarker: config.preloadMarker,
       nfsPrefixes,
       libc: libraries.libc,
       libssl: libraries.libssl,
