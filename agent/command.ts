@@ -47,7 +47,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--nfs-prefix <prefix>', 'count opens under this prefix (repeatable; default per profile)', collect)
     .option('--extra-rules <file>', 'topology extra rules (YAML), consulted before the built-in rules')
     .option('--min-uid <uid>', 'ignore uids below this (default 1000: root and system accounts)', integer)
-    .option('--preload-marker <text>', 'the preload file as tool containers see it: with it named in NODE_OPTIONS and held open, a process found running runs our preload (default /toolforge-tracing/preload.cjs)')
+    .option('--preload-marker <text>', 'the end of the preload file\'s path: a process found running with it in NODE_OPTIONS and holding such a file open runs our preload (default /toolforge-tracing/preload.cjs)')
     .option('--fqdn <name>', 'Cloud VPS: this VM\'s fully qualified name (default: the host name)')
     .option('--hold-new-series-seconds <s>', 'export a new series at 0 this long before its count (default 60)', integer)
     .action(async (options: AgentOptions) => {

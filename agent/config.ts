@@ -42,15 +42,15 @@ export const configSchema = z.strictObject({
   /** uids below this (root, system accounts) are ignored in the kernel. */
   minUid: z.int().min(0).max(4294967295).default(1000),
   /**
-   * The preload file's path inside tool containers (the webhook's mount): a process started
-   * before the agent whose NODE_OPTIONS names it and which holds it open runs our preload
-   * (contract/preload-runs.ts; later ones tell the kernel themselves).
+   * The end of the preload file's path (the webhook's mount): a process started before the
+   * agent whose NODE_OPTIONS names it and which holds a file open whose path ends with it
+   * runs our preload (contract/preload-runs.ts; later ones tell the kernel themselves).
    */
   preloadMarker: z
     .string()
     .min(8)
     .max(200)
-    .regex(/^\/[^\0]*$/, 'must be an absolute path (the preload file as tool containers see it)')
+    .regex(/^\/[^\0]*$/, "must start with / (the end of the preload file's path, e.g. /toolforge-tracing/preload.cjs)")
     .default('/toolforge-tracing/preload.cjs'),
   /** Cloud VPS: the VM's fully qualified name (default: the host name). */
   fqdn: z.string().min(1).optional(),

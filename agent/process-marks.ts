@@ -7,7 +7,7 @@
  * NODE_OPTIONS naming the preload file and the file held open (contract/preload-runs.ts).
  * Both, since NODE_OPTIONS alone also names it where the preload did not start (an old Node).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { DISABLED_ENV } from '../contract/preload-env.js';
 
@@ -25,14 +25,12 @@ export function markOfEnvironment(environ: string, preloadMarker: string): 1 | 2
   return mark;
 }
 
-/** Process `pid` has the file at `file` (a path in its own root) open. */
-export function holdsFile(pid: number, file: string): boolean {
-  let target: { dev: number; ino: number };
-  try {
-    target = statSync(`/proc/${pid}/root${file}`);
-  } catch {
-    return false;
-  }
+/**
+ * Process `pid` has a file open whose path ends with `suffix`. The kernel names an open file
+ * by its path in the process's own mount namespace (a pod's /toolforge-tracing/preload.cjs,
+ * not the emptyDir's path on the node).
+ */
+export function holdsFile(pid: number, suffix: string): boolean {
   let fds: string[];
   try {
     fds = readdirSync(`/proc/${pid}/fd`);
@@ -43,8 +41,7 @@ export function holdsFile(pid: number, file: string): boolean {
   fds.sort((a, b) => Number(a) - Number(b));
   for (const fd of fds) {
     try {
-      const open = statSync(`/proc/${pid}/fd/${fd}`);
-      if (open.ino === target.ino && open.dev === target.dev) return true;
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).endsWith(suffix)) return true;
     } catch {
       // Closed meanwhile.
     }

@@ -25,6 +25,7 @@ test('a running process whose preload started holds the preload file; one whose 
     assert.match(tooOld.stderr(), /is not supported/);
     assert.equal(holdsFile(started.child.pid!, preload), true);
     assert.equal(holdsFile(tooOld.child.pid!, preload), false);
+    assert.equal(holdsFile(started.child.pid!, '/dist/preload/preload.cjs'), true, 'the end of its path is enough');
     assert.equal(holdsFile(started.child.pid!, '/etc/hostname'), false);
     const marks = scanMarks(preload, 100_000);
     assert.equal(marks.get(started.child.pid!), 2);
