@@ -10,8 +10,9 @@
  * plus our preload with the collector down (closed port): same figures.
  * Then a tool that both serves and calls (bench/preload-client-server-app.cjs: a loopback
  * server and a keep-alive client in one process, Node 20 by default, V8's own heap sizing):
- * RSS after 10,000 to --requests requests and peak RSS, no preload against ours in
- * interleaved rounds (issue 14 item 9: heapUsed stays flat, the young generation grows).
+ * RSS and V8's young generation size after 10,000 to --requests requests and peak RSS, no
+ * preload against ours in interleaved rounds (issue 14 item 9: heapUsed stays flat, the
+ * young generation grows; figures in docs/operators/preload.md, Cost).
  * Targets (issue 3): startup added <= 50 ms, RSS added <= 10 MiB, throughput >= 70%.
  * Load: rounds of the same duration, interleaved across variants (machine noise hits all
  * alike), each on a fresh app; medians reported. The load generator is wrk (bench/wrk.ts):
@@ -190,33 +191,42 @@ const REQUESTS = Number(args.requests);
 const CS_ROUNDS = Number(args['cs-rounds']);
 const CHECKPOINTS = [10000, 25000, 50000, 100000, REQUESTS].filter((n, i, all) => n <= REQUESTS && all.indexOf(n) === i);
 
-/** One client+server run on a fresh process: RSS (MiB) at each checkpoint, and the peak. */
-async function clientServerRound(v: Variant): Promise<{ at: number[]; peak: number }> {
+/** One client+server run on a fresh process: RSS and V8's young generation (MiB) at each checkpoint, and peak RSS. */
+async function clientServerRound(v: Variant): Promise<{ at: number[]; young: number[]; peak: number }> {
   const env = { ...v.env, REQUESTS: String(REQUESTS), CONCURRENCY: '10', CHECKPOINTS: CHECKPOINTS.join(',') };
   const p = startProcess({ name: `${v.name} (client+server)`, command: clientServerNode.binary, args: [clientServerApp], env });
   const exit = await p.exited;
   if (exit.code !== 0) throw new Error(`${v.name}: client+server app exited ${exit.code}: ${p.stderr()}`);
   const out = p.stdout();
-  const at = CHECKPOINTS.map((n) => Number(new RegExp(`^at ${n} rss (\\d+)`, 'm').exec(out)?.[1]) / 2 ** 20);
-  return { at, peak: Number(/^peak (\d+)/m.exec(out)?.[1]) / 2 ** 20 };
+  const line = (n: number): RegExpExecArray | null => new RegExp(`^at ${n} rss (\\d+) heap \\d+ new (\\d+)`, 'm').exec(out);
+  const at = CHECKPOINTS.map((n) => Number(line(n)?.[1]) / 2 ** 20);
+  const young = CHECKPOINTS.map((n) => Number(line(n)?.[2]) / 2 ** 20);
+  return { at, young, peak: Number(/^peak (\d+)/m.exec(out)?.[1]) / 2 ** 20 };
 }
 
 async function clientServerPart(): Promise<void> {
   // Another build of the preload (e.g. the commit before a change), in the same interleaved rounds.
   const other: Variant[] = args['cs-other-preload'] === undefined ? [] : [{ name: 'other build', env: { ...base, NODE_OPTIONS: `--require ${path.resolve(args['cs-other-preload'])}` } }];
   const compared = [...variants.slice(0, 2), ...other];
-  const runs = new Map<string, Array<{ at: number[]; peak: number }>>(compared.map((v) => [v.name, []]));
+  const runs = new Map<string, Array<{ at: number[]; young: number[]; peak: number }>>(compared.map((v) => [v.name, []]));
   for (let i = 0; i < CS_ROUNDS; i++) for (const v of compared) runs.get(v.name)!.push(await clientServerRound(v));
   const [none, ...preloaded] = compared.map((v) => {
     const rs = runs.get(v.name)!;
-    return { name: v.name, at: CHECKPOINTS.map((_, j) => median(rs.map((r) => r.at[j]!))), peak: median(rs.map((r) => r.peak)) };
-  }) as [{ at: number[]; peak: number }, ...Array<{ name: string; at: number[]; peak: number }>];
+    return {
+      name: v.name,
+      at: CHECKPOINTS.map((_, j) => median(rs.map((r) => r.at[j]!))),
+      young: CHECKPOINTS.map((_, j) => median(rs.map((r) => r.young[j]!))),
+      peak: median(rs.map((r) => r.peak)),
+    };
+  }) as [{ at: number[]; young: number[]; peak: number }, ...Array<{ name: string; at: number[]; young: number[]; peak: number }>];
   console.log(`\nclient+server in one process (Node ${clientServerNode.major}, V8's own heap sizing), ${REQUESTS} requests at 10 concurrent, ${CS_ROUNDS} interleaved rounds (medians)`);
   if (other.length > 0) console.log(`other build: ${args['cs-other-preload']}`);
   console.log(`requests   RSS MiB: no preload ${preloaded.map((p) => `${p.name.padStart(12)}     +MiB`).join(' ')}`);
   const row = (label: string, bare: number, values: number[]): string => `${label.padEnd(10)} ${fmt(bare).padStart(20)} ${values.map((v) => `${fmt(v).padStart(12)} ${fmt(v - bare)}`).join(' ')}`;
   CHECKPOINTS.forEach((n, j) => console.log(row(String(n), none.at[j]!, preloaded.map((p) => p.at[j]!))));
   console.log(row('peak', none.peak, preloaded.map((p) => p.peak)));
+  // The young generation (v8 new_space size) is most of the difference: V8 doubles it at moments set by the bytes that outlived its scavenges.
+  console.log(`young generation MiB at ${CHECKPOINTS.join(', ')}: ${[{ name: 'no preload', young: none.young }, ...preloaded].map((p) => `${p.name} ${p.young.map((y) => y.toFixed(0)).join('/')}`).join('; ')}`);
   for (const p of preloaded) {
     const worst = Math.max(p.peak - none.peak, ...CHECKPOINTS.map((_, j) => p.at[j]! - none.at[j]!));
     console.log(`target (${p.name}): RSS added at most ${worst.toFixed(1)} MiB <= 10 ${verdict(worst <= 10)}`);
