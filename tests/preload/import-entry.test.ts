@@ -8,11 +8,10 @@
 // And why it is not used everywhere: Node 16 refuses `--import` in NODE_OPTIONS and does
 // not start.
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { preloadEntry } from '../../webhook/preload-entry.js';
+import { startOkServer } from '../support/ok-server.js';
 import { nodeBinary, type NodeMajor } from '../support/node-runtimes.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.js';
 import { preloadPath } from '../support/preload-bundle.js';
@@ -33,10 +32,9 @@ before(async () => {
   preloadDir = path.dirname(await preloadPath());
   receiver = await startOtlpReceiver();
   closers.push(() => receiver.stop());
-  const target = http.createServer((_req, res) => res.end('ok'));
-  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-  closers.push(() => target.close() && target.closeAllConnections());
-  targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/call`;
+  const target = await startOkServer();
+  closers.push(target.close);
+  targetUrl = `${target.origin}/call`;
 });
 after(async () => {
   for (const close of closers.reverse()) await close();

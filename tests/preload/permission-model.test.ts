@@ -14,8 +14,6 @@
 // docs/operators/preload.md stays true. Node 18 has no permission model.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -24,6 +22,7 @@ import fjp from 'fast-json-patch';
 import { admit } from '../../webhook/admit.js';
 import { parseConfig } from '../../webhook/config.js';
 import { jobPod, review } from '../webhook/fixtures/pods.js';
+import { startOkServer } from '../support/ok-server.js';
 import { nodeBinary } from '../support/node-runtimes.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.js';
 import { preloadPath } from '../support/preload-bundle.js';
@@ -52,10 +51,9 @@ before(async () => {
   preloadDir = path.dirname(preload);
   receiver = await startOtlpReceiver();
   closers.push(() => receiver.stop());
-  const target = http.createServer((_req, res) => res.end('ok'));
-  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-  closers.push(() => target.close() && target.closeAllConnections());
-  targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/call`;
+  const target = await startOkServer();
+  closers.push(target.close);
+  targetUrl = `${target.origin}/call`;
   scratch = await mkdtemp(path.join(tmpdir(), 'tt-permission-'));
   closers.push(() => rm(scratch, { recursive: true, force: true }));
   pod = await toolAccounts(scratch, [], { [MOUNT]: preloadDir });
