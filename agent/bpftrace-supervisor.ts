@@ -41,9 +41,14 @@ const HARMLESS = /couldn't set RLIMIT_MEMLOCK/;
 /** How often a run is checked for having begun to exit. */
 const EXIT_POLL_MS = 200;
 /** Where bpftrace 0.17 looks for tracefs: the debugfs path first, if it exists. */
-const TRACEFS_DIRS = ['/sys/kernel/debug/tracing', '/sys/kernel/tracing'];
+export const TRACEFS_DIRS = ['/sys/kernel/debug/tracing', '/sys/kernel/tracing'];
 /** Mounts the events file ($1) over available_events ($2) in the run's own mount namespace, then runs bpftrace. */
 const PRIVATE_EVENTS = 'mount --bind "$1" "$2" && shift 2 && exec "$@"';
+
+/** `unshare` arguments that run `command args` with `events` mounted over `target` (the run's pid is the command's: unshare and sh exec). */
+export function withPrivateEvents(events: string, target: string, command: string, args: readonly string[]): string[] {
+  return ['--mount', '--propagation', 'private', 'sh', '-c', PRIVATE_EVENTS, 'sh', events, target, command, ...args];
+}
 
 /**
  * The lines of tracefs' available_events that name the tracepoints `program` attaches to.
@@ -61,7 +66,7 @@ export function usedEvents(program: string, available: string): string {
 function privateEventsTarget(log: (line: string) => void): string | undefined {
   const dir = TRACEFS_DIRS.find((d) => existsSync(d));
   if (dir === undefined) return undefined;
-  const tried = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', PRIVATE_EVENTS, 'sh', '/dev/null', `${dir}/available_events`, 'true'], { encoding: 'utf8', timeout: 10_000 });
+  const tried = spawnSync('unshare', withPrivateEvents('/dev/null', `${dir}/available_events`, 'true', []), { encoding: 'utf8', timeout: 10_000 });
   if (tried.status === 0) return `${dir}/available_events`;
   log(`agent: bpftrace runs read the whole ${dir}/available_events (unshare --mount and mount --bind: ${(tried.error?.message ?? tried.stderr.trim()) || `exit ${tried.status}`}): each start takes 1-2 s more CPU`);
   return undefined;
@@ -101,8 +106,7 @@ export class BpftraceSupervisor {
     if (this.eventsTarget !== undefined) {
       const events = join(this.dir, 'available_events');
       writeFileSync(events, usedEvents(program, readFileSync(this.eventsTarget, 'utf8')));
-      // unshare and sh exec: the run's pid is bpftrace's.
-      args = ['--mount', '--propagation', 'private', 'sh', '-c', PRIVATE_EVENTS, 'sh', events, this.eventsTarget, command, ...args];
+      args = withPrivateEvents(events, this.eventsTarget, command, args);
       command = 'unshare';
     }
     const child = spawn(command, args, {

@@ -9,10 +9,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { TRACEFS_DIRS, usedEvents, withPrivateEvents } from '../../agent/bpftrace-supervisor.js';
 import { requireBinary, requireRoot } from '../support/binaries.js';
 import { repoRoot } from '../support/preload-bundle.js';
 import { runToExit, startProcess, type ManagedProcess } from '../support/processes.js';
@@ -104,7 +105,7 @@ describe('the Cloud VPS systemd unit', { timeout: 300_000 }, () => {
       ProtectKernelLogs: 'yes',
       ProtectControlGroups: 'yes',
       ProtectClock: 'yes',
-      RestrictNamespaces: 'yes',
+      RestrictNamespaces: 'mnt',
       RestrictSUIDSGID: 'yes',
       LockPersonality: 'yes',
       SystemCallArchitectures: 'native',
@@ -216,7 +217,11 @@ describe('the Cloud VPS systemd unit', { timeout: 300_000 }, () => {
       ].join('\n'),
     );
     const bpftraceTrace = path.join(dir.path, 'bpftrace.strace');
-    const traced = await runToExit({ command: strace, args: ['-f', '-qq', '-o', bpftraceTrace, 'bpftrace', program] }, 60_000);
+    // As the supervisor starts a run: in a mount namespace of its own, over a short available_events.
+    const target = `${TRACEFS_DIRS.find((d) => existsSync(d))!}/available_events`;
+    const events = path.join(dir.path, 'available_events');
+    writeFileSync(events, usedEvents(readFileSync(program, 'utf8'), readFileSync(target, 'utf8')));
+    const traced = await runToExit({ command: strace, args: ['-f', '-qq', '-o', bpftraceTrace, 'unshare', ...withPrivateEvents(events, target, 'bpftrace', [program])] }, 60_000);
     assert.equal(traced.code, 0, traced.stderr);
     // Node doing what the daemon does: listen, fetch over loopback, read /proc, run a child, stop on SIGTERM.
     const script = path.join(dir.path, 'node-like-agent.mjs');
@@ -235,7 +240,7 @@ process.on('SIGTERM', () => { server.close(); process.exit(0); });
     const nodeRun = await runToExit({ command: strace, args: ['-f', '-qq', '-o', nodeTrace, process.execPath, script] }, 60_000);
     assert.equal(nodeRun.code, 0, nodeRun.stderr);
     const used = new Set([...syscallsIn(readFileSync(bpftraceTrace, 'utf8')), ...syscallsIn(readFileSync(nodeTrace, 'utf8'))]);
-    assert.ok(used.has('bpf') && used.has('perf_event_open') && used.has('epoll_wait'), `strace saw: ${[...used].join(' ')}`);
+    assert.ok(used.has('bpf') && used.has('perf_event_open') && used.has('epoll_wait') && used.has('unshare') && used.has('mount'), `strace saw: ${[...used].join(' ')}`);
     assert.deepEqual([...used].filter((s) => !allowed.has(s)).sort(), []);
   });
 });
