@@ -27,7 +27,7 @@
  *   [--workloads connect,https,open] [--quiet-wait S] [--rate N] [--sustain N (0: no sustained part)]
  *   [--paced-rate N] [--paced-seconds N]
  */
-import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { requireBinary, requireRoot } from '../tests/support/binaries.js';
@@ -36,6 +36,7 @@ import { repoRoot } from '../tests/support/preload-bundle.js';
 import { runToExit, startProcess, type ManagedProcess } from '../tests/support/processes.js';
 import { makeTempDir } from '../tests/support/temp-dir.js';
 import { selfSignedCertificate } from '../tests/support/tls.js';
+import { comm, othersBpftrace } from './machine-processes.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -195,14 +196,6 @@ async function startPerEventTracer(dir: string): Promise<PerEventTracer> {
 }
 
 /** The parent pid of a process (undefined when it is gone). */
-function parentOf(pid: number): number | undefined {
-  try {
-    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
-  } catch {
-    return undefined;
-  }
-}
-
 /** A process and its descendants. */
 function tree(pid: number): number[] {
   const pids = [pid];
@@ -263,14 +256,6 @@ function memoryOf(pids: readonly number[]): Memory {
   return total;
 }
 
-const comm = (pid: number): string => {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '';
-  }
-};
-
 /** The daemon's memory and its bpftrace's, apart. */
 function agentMemory(daemonPid: number): { daemon: Memory; bpftrace: Memory } {
   return { daemon: memoryOf([daemonPid]), bpftrace: memoryOf(tree(daemonPid).filter((p) => comm(p) === 'bpftrace')) };
@@ -278,18 +263,6 @@ function agentMemory(daemonPid: number): { daemon: Memory; bpftrace: Memory } {
 
 const formatMemory = (m: Memory) =>
   `RSS ${mib(m.rss)} MiB (anonymous ${mib(m.anon)}, file-backed ${mib(m.file)}; PSS anonymous ${mib(m.pssAnon)}, file-backed ${mib(m.pssFile)}; peak RSS ${mib(m.hwm)})`;
-
-/** bpftrace processes on the machine that this bench did not start (other engineers' tests): their probes slow our loops too. */
-function othersBpftrace(): number {
-  let n = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || comm(Number(entry)) !== 'bpftrace') continue;
-    let p: number | undefined = Number(entry);
-    while (p !== undefined && p > 1 && p !== process.pid) p = parentOf(p);
-    if (p !== process.pid) n++;
-  }
-  return n;
-}
 
 async function main(): Promise<void> {
   const dir = await makeTempDir('agent-bench');
