@@ -50,7 +50,7 @@ export const configSchema = z.strictObject({
     .string()
     .min(8)
     .max(200)
-    .regex(/^\/[^\0]*$/, "must start with / (the end of the preload file's path, e.g. /toolforge-tracing/preload.cjs)")
+    .regex(/^[^\0\n]+$/, "must be the end of the preload file's path, e.g. /toolforge-tracing/preload.cjs")
     .default('/toolforge-tracing/preload.cjs'),
   /** Cloud VPS: the VM's fully qualified name (default: the host name). */
   fqdn: z.string().min(1).optional(),
