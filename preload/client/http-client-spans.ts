@@ -47,8 +47,8 @@ export interface ClientSpanSettings extends LightSpanSettings {
   onCall: () => void;
 }
 
-function failed(span: ClientSpan, error: Error): void {
-  if (span.ended) return;
+function failed(span: ClientSpan | undefined, error: Error): void {
+  if (span === undefined || span.ended) return;
   setSpanWithError(span, error);
   span.end();
 }
@@ -60,12 +60,18 @@ function failed(span: ClientSpan, error: Error): void {
  * outlive one in the client+server bench, bench/preload-overhead.ts).
  */
 const SPAN = Symbol('toolforge-tracing client span');
-type Traced = { [SPAN]: ClientSpan };
-const spanOf = (emitter: http.ClientRequest | http.IncomingMessage): ClientSpan => (emitter as unknown as Traced)[SPAN];
+type Traced = { [SPAN]?: ClientSpan };
+/**
+ * Undefined when a listener runs on something else: an app that copies an emitter's
+ * listeners onto its own emitter, or calls one bare. Then the listener does nothing;
+ * it must never throw into the app's events.
+ */
+const spanOf = (emitter: unknown): ClientSpan | undefined => (emitter as Traced | null | undefined)?.[SPAN];
 
 function onResponse(this: http.ClientRequest, response: http.IncomingMessage): void {
-  if (this.listenerCount('response') <= 1) response.resume();
   const span = spanOf(this);
+  if (span === undefined) return;
+  if (this.listenerCount('response') <= 1) response.resume();
   (response as unknown as Traced)[SPAN] = span;
   span.setAttributes(getOutgoingRequestAttributesOnResponse(response));
   response.on('end', onResponseEnd);
@@ -74,7 +80,7 @@ function onResponse(this: http.ClientRequest, response: http.IncomingMessage): v
 
 function onResponseEnd(this: http.IncomingMessage): void {
   const span = spanOf(this);
-  if (span.ended) return;
+  if (span === undefined || span.ended) return;
   span.setStatus({ code: this.aborted && !this.complete ? SpanStatusCode.ERROR : parseResponseStatus(SpanKind.CLIENT, this.statusCode) });
   span.end();
 }
@@ -84,7 +90,8 @@ function onResponseError(this: http.IncomingMessage, error: Error): void {
 }
 
 function onClose(this: http.ClientRequest): void {
-  if (!this.aborted) spanOf(this).end();
+  const span = spanOf(this);
+  if (span !== undefined && !this.aborted) span.end();
 }
 
 function onRequestError(this: http.ClientRequest, error: Error): void {

@@ -143,4 +143,36 @@ describe('CLIENT spans of outgoing http calls', () => {
     assert.deepEqual(seen.get('/expect'), { traceparent: undefined, expect: '100-continue' });
     assert.equal(span.attributes['http.response.status_code'], 200);
   });
+
+  it('lets an app copy its request’s and response’s listeners onto its own emitters, or call them bare: nothing throws, the call’s own span ends once', async () => {
+    const { EventEmitter, errorMonitor } = await import('node:events');
+    const before = ended.length;
+    const copies = new EventEmitter();
+    const thrown: unknown[] = [];
+    // The preload's listeners are named on<Event> (Node's own here: responseOnEnd; the app's: a bound once-wrapper).
+    let copied = 0;
+    const ours = (listeners: unknown[]) => (listeners as Array<(...args: unknown[]) => void>).filter((l) => /^on[A-Z]/.test(l.name) && ++copied > 0);
+    await new Promise<void>((resolve, reject) => {
+      const req = http.get(`${origin}/copied`, (res) => {
+        for (const event of ['end', errorMonitor] as const) for (const listener of ours(res.listeners(event))) copies.on(event, listener);
+        res.resume();
+        res.on('end', resolve);
+      });
+      for (const event of ['response', 'close', errorMonitor] as const) for (const listener of ours(req.listeners(event))) copies.on(event, listener);
+      req.on('error', reject);
+    });
+    for (const event of ['response', 'end', 'close', errorMonitor] as const) {
+      try {
+        copies.emit(event, new Error('not ours'));
+        for (const listener of copies.listeners(event)) (listener as (e: Error) => void)(new Error('bare'));
+      } catch (error) {
+        thrown.push(error);
+      }
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(copied, 5, 'the preload’s five listeners were copied');
+    assert.deepEqual(thrown, []);
+    assert.equal(ended.length, before + 1, 'only the call’s own span ended');
+    assert.equal(ended[ended.length - 1]!.attributes['url.full'], `${origin}/copied`);
+  });
 });
